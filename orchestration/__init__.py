@@ -1,0 +1,1 @@
+"""Dagster code location of WedSync Analytics (loaded by `workspace.yaml`)."""

@@ -1,0 +1,1 @@
+"""Nightly exports of the WedSync platform, COPYed into `raw.*`."""

@@ -1,0 +1,113 @@
+"""`make demo`'s last step: serve the Dagster UI and daemon, the API and the MLflow UI.
+
+Each runs as its own process, as in a deployment (the Dagster webserver and daemon share the
+Postgres-backed instance in `$DAGSTER_HOME`). Ctrl-C stops them all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from wedsync.settings import REPO_ROOT, get_settings
+
+BIN = Path(sys.executable).parent
+DAGSTER_PORT = 3000
+API_PORT = 8000
+MLFLOW_PORT = 5000
+DEMO_SUPPLIER_TIER = "professional"
+
+
+def _commands() -> dict[str, list[str]]:
+    settings = get_settings()
+    workspace = str(REPO_ROOT / "workspace.yaml")
+    artifacts = REPO_ROOT / ".local" / "mlflow" / "artifacts"
+    return {
+        "dagster-webserver": [
+            str(BIN / "dagster-webserver"),
+            "-w",
+            workspace,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(DAGSTER_PORT),
+        ],
+        "dagster-daemon": [str(BIN / "dagster-daemon"), "run", "-w", workspace],
+        "api": [
+            str(BIN / "uvicorn"),
+            "serving.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(API_PORT),
+            "--workers",
+            "2",
+            "--no-access-log",
+        ],
+        "mlflow": [
+            str(BIN / "mlflow"),
+            "server",
+            "--backend-store-uri",
+            settings.mlflow_tracking_uri,
+            "--default-artifact-root",
+            artifacts.as_uri(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(MLFLOW_PORT),
+        ],
+    }
+
+
+def _demo_supplier_key() -> tuple[str, str]:
+    """Issue keys for the busiest demo supplier and the platform, so the dashboard has data."""
+    from wedsync.api_keys import create_api_key
+
+    from wedsync.warehouse import connect
+
+    with connect() as conn:
+        row = conn.execute(
+            "select supplier_id from marts.vendor_performance group by supplier_id "
+            "order by sum(enquiries) desc limit 1"
+        ).fetchone()
+        supplier_id = row[0] if row else None
+        key = create_api_key(conn, supplier_id, DEMO_SUPPLIER_TIER, "make demo")
+        platform_key = create_api_key(conn, None, "platform", "make demo (platform)")
+    return f"{supplier_id} ({DEMO_SUPPLIER_TIER}): {key}", f"platform: {platform_key}"
+
+
+def main() -> None:
+    """Start every server, print where they are, and wait until interrupted."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    processes = {
+        name: subprocess.Popen(command, cwd=REPO_ROOT, env=env)
+        for name, command in _commands().items()
+    }
+    supplier_key, platform_key = _demo_supplier_key()
+    print(
+        "\nWedSync Analytics is running:\n"
+        f"  Dagster UI       http://127.0.0.1:{DAGSTER_PORT}\n"
+        f"  Dashboard        http://127.0.0.1:{API_PORT}/\n"
+        f"  API docs         http://127.0.0.1:{API_PORT}/docs\n"
+        f"  MLflow UI        http://127.0.0.1:{MLFLOW_PORT}\n"
+        f"  demo API key     {supplier_key}\n"
+        f"  platform API key {platform_key}\n"
+        "Ctrl-C stops everything.\n",
+        flush=True,
+    )
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""The one-screen summary `make build` prints: rows per mart, checks, model metrics, rule scores."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import dagster as dg
+from psycopg import sql
+
+from wedsync.warehouse import connect
+
+SUMMARY_SCHEMAS = ("marts", "features", "predictions")
+
+
+@dataclass
+class BuildSummary:
+    """What a build produced, gathered once so it can be printed or asserted on."""
+
+    seconds: float
+    runs: list[tuple[str, bool]]
+    table_rows: dict[str, int]
+    checks: Counter[str]
+    failed_checks: list[str]
+    model_metrics: dict[str, float] = field(default_factory=dict)
+    model_version: str | None = None
+    rule_scores: list[tuple[str, str, float, float]] = field(default_factory=list)
+
+    def render(self) -> str:
+        """The summary as text for a terminal."""
+        outcome = "OK" if all(ok for _, ok in self.runs) else "FAILED"
+        runs = ", ".join(f"{name}: {'ok' if ok else 'failed'}" for name, ok in self.runs)
+        lines = [f"WedSync build: {outcome} in {self.seconds:.0f}s ({runs})"]
+        lines.append("Rows per table:")
+        lines += [f"  {name:<42} {rows:>9,}" for name, rows in sorted(self.table_rows.items())]
+        lines.append(
+            "Checks: "
+            + ", ".join(f"{status} {count}" for status, count in sorted(self.checks.items()))
+        )
+        lines += [f"  failed: {name}" for name in self.failed_checks[:8]]
+        if self.model_metrics:
+            metrics = ", ".join(f"{k} {v:.3f}" for k, v in sorted(self.model_metrics.items()))
+            lines.append(f"Model booking_probability v{self.model_version} (champion): {metrics}")
+        if self.rule_scores:
+            lines.append("Quality rules vs injected defects (precision / recall):")
+            lines += [
+                f"  {rule:<34} {defect:<28} {p:6.1%} / {r:6.1%}"
+                for rule, defect, p, r in self.rule_scores
+            ]
+        return "\n".join(lines)
+
+
+def _table_rows() -> dict[str, int]:
+    with connect() as conn:
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = any(%s) order by 1, 2",
+            (list(SUMMARY_SCHEMAS),),
+        ).fetchall()
+        rows = {}
+        for schema, table in tables:
+            count = conn.execute(
+                sql.SQL("select count(*) from {}").format(sql.Identifier(schema, table))
+            ).fetchone()
+            rows[f"{schema}.{table}"] = count[0] if count else 0
+    return rows
+
+
+def _checks(runs: list[dg.ExecuteInProcessResult]) -> tuple[Counter[str], list[str]]:
+    statuses: Counter[str] = Counter()
+    failed = []
+    for run in runs:
+        for evaluation in run.get_asset_check_evaluations():
+            if evaluation.passed:
+                statuses["passed"] += 1
+                continue
+            severity = evaluation.severity.value.lower()
+            statuses[f"failed ({severity})"] += 1
+            failed.append(
+                f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name} [{severity}]"
+            )
+    return statuses, failed
+
+
+def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> BuildSummary:
+    """Gather the summary of a build from its runs, the warehouse and the model registry."""
+    statuses, failed = _checks(runs)
+    summary = BuildSummary(
+        seconds=seconds,
+        runs=[(run.job_def.name, run.success) for run in runs],
+        table_rows=_table_rows(),
+        checks=statuses,
+        failed_checks=failed,
+    )
+    return summary

@@ -1,0 +1,23 @@
+"""`wedsync`: the platform's command line (set-up, simulator, API keys).
+
+Every command has `--help`. Commands that need Postgres call `wedsync services up` first
+in the Makefile, so they find either the configured servers or the embedded ones.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from wedsync.cli.db import db_app
+from wedsync.cli.services import services_app
+from wedsync.cli.simulate import simulate
+
+app = typer.Typer(
+    name="wedsync",
+    help="WedSync Analytics: the wedding-industry data platform.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(services_app, name="services")
+app.add_typer(db_app, name="db")
+app.command("simulate")(simulate)

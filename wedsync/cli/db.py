@@ -1,0 +1,46 @@
+"""`wedsync db`: create the warehouse and its system-of-record schema."""
+
+from __future__ import annotations
+
+import shlex
+
+import typer
+
+from wedsync.settings import get_settings
+from wedsync.warehouse import apply_schema, connect, ensure_database
+
+#: Database holding Dagster's runs, events and schedules in a deployment (see deploy/dagster.yaml).
+DAGSTER_STORAGE_DATABASE = "wedsync_dagster"
+
+db_app = typer.Typer(help="Warehouse database commands.", no_args_is_help=True)
+
+
+@db_app.command("init")
+def init() -> None:
+    """Create the warehouse database (if missing) and every raw/quality/app schema table."""
+    settings = get_settings()
+    created = ensure_database()
+    with connect() as conn:
+        apply_schema(conn)
+    typer.echo(
+        f"{'created' if created else 'found'} database {settings.database_name}; schema applied"
+    )
+    if ensure_database(settings.database_url_for(DAGSTER_STORAGE_DATABASE)):
+        typer.echo(
+            f"created database {DAGSTER_STORAGE_DATABASE} for Dagster's run and event storage"
+        )
+
+
+@db_app.command("env")
+def env() -> None:
+    """Print `export` lines for dbt's profile and Dagster's storage (`DAGSTER_PG_URL`).
+
+    Use as `eval "$(wedsync db env)"` before running `dbt` or `dagster` by hand.
+    """
+    settings = get_settings()
+    variables = {
+        **settings.dbt_env(),
+        "DAGSTER_PG_URL": settings.database_url_for(DAGSTER_STORAGE_DATABASE),
+    }
+    for name, value in variables.items():
+        typer.echo(f"export {name}={shlex.quote(value)}")

@@ -1,0 +1,186 @@
+"""The system-of-record schema: raw landing tables, quality, app (auth) and predictions.
+
+Raw tables keep every value as text, exactly as the export carried it, so that a malformed
+value (a wedding on 2027-02-30, a guest count of "-4") reaches the quality checks instead of
+failing the load. Each row also carries its lineage: which export date and file it came from
+and its line in that file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A nightly-export entity as landed in `raw.<name>`."""
+
+    name: str
+    key: str
+    columns: tuple[str, ...]
+    description: str
+
+
+RAW_TABLES: dict[str, RawTable] = {
+    table.name: table
+    for table in (
+        RawTable(
+            "suppliers",
+            "supplier_id",
+            (
+                "supplier_id",
+                "business_name",
+                "vendor_type",
+                "region",
+                "price_band",
+                "base_price_gbp",
+                "capacity",
+                "joined_at",
+            ),
+            "Wedding suppliers on the marketplace: venues, photographers, florists, caterers, ...",
+        ),
+        RawTable(
+            "couples",
+            "couple_id",
+            (
+                "couple_id",
+                "partner_one_name",
+                "partner_two_name",
+                "email",
+                "region",
+                "signed_up_at",
+            ),
+            "Couples planning a wedding (personal data: erasable on request).",
+        ),
+        RawTable(
+            "enquiries",
+            "enquiry_id",
+            (
+                "enquiry_id",
+                "supplier_id",
+                "couple_id",
+                "created_at",
+                "wedding_date",
+                "guest_count",
+                "budget_gbp",
+                "channel",
+                "first_response_at",
+            ),
+            "A couple's enquiry to a supplier about their wedding date.",
+        ),
+        RawTable(
+            "bookings",
+            "booking_id",
+            (
+                "booking_id",
+                "enquiry_id",
+                "supplier_id",
+                "couple_id",
+                "status",
+                "booked_at",
+                "cancelled_at",
+                "wedding_date",
+                "total_value_gbp",
+                "deposit_gbp",
+            ),
+            "Bookings, exported when confirmed and again when cancelled (latest row wins).",
+        ),
+        RawTable(
+            "payments",
+            "payment_id",
+            ("payment_id", "booking_id", "supplier_id", "paid_at", "payment_type", "amount_gbp"),
+            "Deposits and balance payments against bookings.",
+        ),
+        RawTable(
+            "reviews",
+            "review_id",
+            ("review_id", "booking_id", "supplier_id", "couple_id", "posted_at", "rating"),
+            "Reviews couples post after their wedding.",
+        ),
+    )
+}
+
+LINEAGE_COLUMNS = ("_export_date", "_source_file", "_line", "_loaded_at")
+
+_STATIC_DDL = """
+create schema if not exists raw;
+create schema if not exists quality;
+create schema if not exists app;
+create schema if not exists predictions;
+
+create table if not exists quality.quarantine (
+    rule_id      text        not null,
+    table_name   text        not null,
+    row_key      text        not null,
+    column_name  text,
+    value        text,
+    severity     text        not null,
+    checked_at   timestamptz not null default now(),
+    primary key (rule_id, table_name, row_key)
+);
+create index if not exists quarantine_table_key on quality.quarantine (table_name, row_key);
+
+create table if not exists quality.check_results (
+    id               bigserial   primary key,
+    rule_id          text        not null,
+    table_name       text        not null,
+    severity         text        not null,
+    success          boolean     not null,
+    element_count    bigint      not null,
+    unexpected_count bigint      not null,
+    unexpected_pct   double precision not null,
+    error            text,
+    checked_at       timestamptz not null default now()
+);
+create index if not exists check_results_rule_time
+    on quality.check_results (rule_id, checked_at desc);
+
+create table if not exists app.api_keys (
+    key_id       text        primary key,
+    key_hash     text        not null unique,
+    supplier_id  text,
+    tier         text        not null
+                 check (tier in ('free', 'professional', 'enterprise', 'platform')),
+    label        text,
+    created_at   timestamptz not null default now(),
+    last_used_at timestamptz,
+    revoked_at   timestamptz,
+    check ((tier = 'platform') = (supplier_id is null))
+);
+
+create table if not exists app.dataset_versions (
+    dataset    text        primary key,
+    version    bigint      not null,
+    updated_at timestamptz not null default now()
+);
+"""
+
+
+def raw_table_ddl(table: RawTable) -> sql.Composed:
+    """`create table if not exists raw.<name>` with text columns plus lineage columns."""
+    columns = [sql.SQL("{} text").format(sql.Identifier(column)) for column in table.columns]
+    columns += [
+        sql.SQL("_export_date date not null"),
+        sql.SQL("_source_file text not null"),
+        sql.SQL("_line integer not null"),
+        sql.SQL("_loaded_at timestamptz not null default now()"),
+    ]
+    return sql.SQL(
+        "create table if not exists raw.{table} ({columns});"
+        "create index if not exists {index} on raw.{table} (_export_date);"
+    ).format(
+        table=sql.Identifier(table.name),
+        columns=sql.SQL(", ").join(columns),
+        index=sql.Identifier(f"{table.name}_export_date"),
+    )
+
+
+def apply_schema(conn: psycopg.Connection) -> None:
+    """Create every schema and system-of-record table that is missing (idempotent)."""
+    with conn.transaction():
+        conn.execute(_STATIC_DDL)
+        for table in RAW_TABLES.values():
+            conn.execute(raw_table_ddl(table))

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from wedsync.warehouse.event_tables import apply_event_tables
+
 
 @dataclass(frozen=True)
 class RawTable:
@@ -184,3 +186,4 @@ def apply_schema(conn: psycopg.Connection) -> None:
         conn.execute(_STATIC_DDL)
         for table in RAW_TABLES.values():
             conn.execute(raw_table_ddl(table))
+        apply_event_tables(conn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 import dagster as dg
 import psycopg
@@ -26,6 +27,10 @@ class WarehouseResource(dg.ConfigurableResource):
             yield conn
 
 
+@cache
 def warehouse_resource() -> WarehouseResource:
-    """The warehouse resource configured from the environment (see `wedsync.settings`)."""
+    """The warehouse resource configured from the environment (see `wedsync.settings`).
+
+    Cached: every domain binds this same object, which `Definitions.merge` requires.
+    """
     return WarehouseResource(database_url=get_settings().database_url)

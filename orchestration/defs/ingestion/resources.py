@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +21,7 @@ class LandingZoneResource(dg.ConfigurableResource):
         return Path(self.landing_dir)
 
 
+@cache
 def landing_zone_resource() -> LandingZoneResource:
     """The landing zone configured from the environment (see `wedsync.settings`)."""
     return LandingZoneResource(landing_dir=str(get_settings().landing_dir))

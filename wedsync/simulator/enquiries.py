@@ -1,0 +1,178 @@
+"""Enquiries: each couple asks a few suppliers about their wedding, months ahead of it.
+
+Couples are drawn first (wedding date, guests, budget), then each of their enquiries gets a
+vendor type and a lead time typical of that type, which places it in time. Only enquiries made
+inside the export history are kept, so the wedding calendar and the per-type lead times both
+come out as calibrated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from wedsync.exports import EXPORT_START_DATE
+from wedsync.simulator import calibration as cal
+from wedsync.simulator.couples import draw_wedding_plans
+from wedsync.simulator.timeline import SECONDS_PER_DAY, day, midnight
+
+_TYPE_SHARE = np.array([cal.ENQUIRY_TYPE_SHARE[t] for t in cal.VENDOR_TYPES])
+_LEAD_MONTHS = np.array([cal.LEAD_TIME_MONTHS[t] for t in cal.VENDOR_TYPES])
+
+
+def enquiry_target(scale: float) -> int:
+    """Enquiries over the whole history at a scale (linear)."""
+    return max(200, round(cal.ENQUIRIES_AT_SCALE_ONE * scale))
+
+
+def _expand_plans(rng: np.random.Generator, plans: pd.DataFrame, offset: int) -> pd.DataFrame:
+    """Every enquiry a batch of couples makes: vendor type, and when, from its lead time."""
+    per_couple = 1 + rng.poisson(cal.EXTRA_ENQUIRIES_PER_COUPLE, len(plans))
+    plan = np.repeat(np.arange(len(plans)), per_couple)
+    type_index = rng.choice(
+        len(cal.VENDOR_TYPES), size=len(plan), p=_TYPE_SHARE / _TYPE_SHARE.sum()
+    )
+    lead_days = (
+        _LEAD_MONTHS[type_index]
+        * cal.DAYS_PER_MONTH
+        * rng.lognormal(0.0, cal.LEAD_TIME_SIGMA, len(plan))
+    )
+    lead_days = np.clip(np.round(lead_days), cal.LEAD_TIME_MIN_DAYS, cal.LEAD_TIME_MAX_DAYS)
+    wedding_date = plans["wedding_date"].to_numpy()[plan]
+    created_at = (wedding_date - lead_days.astype("timedelta64[D]")).astype(
+        "datetime64[s]"
+    ) + rng.integers(7 * 3600, SECONDS_PER_DAY, len(plan)).astype("timedelta64[s]")
+    return pd.DataFrame(
+        {
+            "plan": plan + offset,
+            "vendor_type": np.array(cal.VENDOR_TYPES, dtype=object)[type_index],
+            "created_at": created_at,
+            "wedding_date": wedding_date,
+        }
+    )
+
+
+def draw_plans_and_enquiries(
+    rng: np.random.Generator, as_of: dt.date, target: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Couples' plans and their enquiries made in [EXPORT_START_DATE, as_of), about `target`.
+
+    Couples are drawn in chunks until enough enquiries fall inside the history; the last chunk
+    is cut at a couple boundary so no couple loses some of its enquiries.
+    """
+    start, end = midnight(EXPORT_START_DATE), midnight(as_of)
+    first_day = day(EXPORT_START_DATE) + np.timedelta64(cal.LEAD_TIME_MIN_DAYS, "D")
+    last_day = day(as_of) + np.timedelta64(cal.LEAD_TIME_MAX_DAYS, "D")
+    kept_share = (end - start) / (last_day - first_day).astype("timedelta64[s]")
+    chunk = int(target / (1 + cal.EXTRA_ENQUIRIES_PER_COUPLE) / kept_share * 1.1) + 10
+
+    plans: list[pd.DataFrame] = []
+    enquiries: list[pd.DataFrame] = []
+    drawn, kept = 0, 0
+    while kept < target:
+        batch = draw_wedding_plans(rng, chunk, first_day, last_day)
+        batch.index = batch.index + drawn
+        expanded = _expand_plans(rng, batch, drawn)
+        inside = expanded[(expanded["created_at"] >= start) & (expanded["created_at"] < end)]
+        plans.append(batch)
+        enquiries.append(inside)
+        drawn += chunk
+        kept += len(inside)
+    all_plans = pd.concat(plans)
+    all_enquiries = pd.concat(enquiries, ignore_index=True)
+    per_plan = all_enquiries.groupby("plan").size()
+    last_plan = per_plan.index[np.searchsorted(per_plan.cumsum().to_numpy(), target)]
+    all_enquiries = all_enquiries[all_enquiries["plan"] <= last_plan].reset_index(drop=True)
+    for column in ("guest_count", "budget_gbp"):
+        all_enquiries[column] = all_plans[column].to_numpy()[all_enquiries["plan"].to_numpy()]
+    all_enquiries["couple_region"] = all_plans["region"].to_numpy()[all_enquiries["plan"]]
+    return all_plans, all_enquiries
+
+
+def _weighted_pick(
+    rng: np.random.Generator, candidates: np.ndarray, weights: np.ndarray, n: int
+) -> np.ndarray:
+    return candidates[rng.choice(len(candidates), size=n, p=weights / weights.sum())]
+
+
+def assign_suppliers(
+    rng: np.random.Generator, enquiries: pd.DataFrame, suppliers: pd.DataFrame
+) -> pd.DataFrame:
+    """Give each enquiry a supplier of its vendor type that had joined by then.
+
+    Most couples ask local suppliers; popular suppliers draw more enquiries. A venue must seat
+    the couple's guests; a couple asks a supplier at most once. Enquiries no supplier can take
+    (a guest list larger than every venue) are dropped.
+    """
+    chosen = np.full(len(enquiries), -1, dtype=np.int64)
+    local = rng.random(len(enquiries)) < cal.LOCAL_ENQUIRY_SHARE
+    vendor_type = enquiries["vendor_type"].to_numpy()
+    couple_region = enquiries["couple_region"].to_numpy()
+    created_at = enquiries["created_at"].to_numpy()
+    popularity = suppliers["popularity"].to_numpy()
+    joined_at = suppliers["joined_at"].to_numpy()
+    for vt in cal.VENDOR_TYPES:
+        of_type = np.flatnonzero(suppliers["vendor_type"].to_numpy() == vt)
+        is_type = vendor_type == vt
+        for region in cal.REGIONS:
+            nearby = of_type[suppliers["region"].to_numpy()[of_type] == region]
+            rows = np.flatnonzero(is_type & local & (couple_region == region))
+            if len(nearby) and len(rows):
+                chosen[rows] = _weighted_pick(rng, nearby, popularity[nearby], len(rows))
+        rows = np.flatnonzero(is_type & (chosen < 0))
+        chosen[rows] = _weighted_pick(rng, of_type, popularity[of_type], len(rows))
+        # A supplier who joined after the enquiry is swapped for one already on the platform.
+        by_join = of_type[np.argsort(joined_at[of_type], kind="stable")]
+        rows = np.flatnonzero(is_type & (joined_at[np.maximum(chosen, 0)] > created_at))
+        on_platform = np.searchsorted(joined_at[by_join], created_at[rows], side="right")
+        chosen[rows] = by_join[(rng.random(len(rows)) * on_platform).astype(np.int64)]
+    enquiries = enquiries.assign(supplier=chosen)
+    enquiries = _seat_venue_guests(rng, enquiries, suppliers)
+    return enquiries.drop_duplicates(["plan", "supplier"]).reset_index(drop=True)
+
+
+def _seat_venue_guests(
+    rng: np.random.Generator, enquiries: pd.DataFrame, suppliers: pd.DataFrame
+) -> pd.DataFrame:
+    """Move venue enquiries whose guests exceed the capacity to a venue large enough."""
+    capacity = suppliers["capacity"].to_numpy()
+    venues = np.flatnonzero(suppliers["vendor_type"].to_numpy() == "venue")
+    supplier = enquiries["supplier"].to_numpy().copy()
+    guests = enquiries["guest_count"].to_numpy()
+    too_small = np.flatnonzero(
+        (enquiries["vendor_type"].to_numpy() == "venue") & (capacity[supplier] < guests)
+    )
+    joined_at = suppliers["joined_at"].to_numpy()
+    created_at = enquiries["created_at"].to_numpy()
+    seated = np.ones(len(enquiries), dtype=bool)
+    for row in too_small:
+        large = venues[(capacity[venues] >= guests[row]) & (joined_at[venues] <= created_at[row])]
+        if len(large):
+            supplier[row] = large[rng.integers(0, len(large))]
+        else:
+            seated[row] = False
+    return enquiries.assign(supplier=supplier)[seated]
+
+
+def add_channel_and_response(rng: np.random.Generator, enquiries: pd.DataFrame) -> pd.DataFrame:
+    """How each enquiry arrived, and when (if ever) the supplier first answered it."""
+    count = len(enquiries)
+    channel_share = np.array([cal.CHANNEL_SHARE[c] for c in cal.CHANNELS])
+    responded = rng.random(count) < cal.RESPONSE_RATE
+    hours = rng.lognormal(np.log(cal.RESPONSE_HOURS_MEDIAN), cal.RESPONSE_HOURS_SIGMA, count)
+    hours = np.clip(hours, 0.05, 24 * 14)
+    first_response_at = enquiries["created_at"].to_numpy() + np.round(hours * 3600).astype(
+        "timedelta64[s]"
+    )
+    return enquiries.assign(
+        channel=np.array(cal.CHANNELS, dtype=object)[
+            rng.choice(len(cal.CHANNELS), size=count, p=channel_share / channel_share.sum())
+        ],
+        responded=responded,
+        response_hours=np.where(responded, np.round(hours * 3600) / 3600, np.nan),
+        first_response_at=np.where(responded, first_response_at, np.datetime64("NaT", "s")).astype(
+            "datetime64[s]"
+        ),
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from wedsync.cli.db import db_app
+from wedsync.cli.keys import keys_app
 from wedsync.cli.services import services_app
 from wedsync.cli.simulate import simulate
 
@@ -20,4 +21,5 @@ app = typer.Typer(
 )
 app.add_typer(services_app, name="services")
 app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
 app.command("simulate")(simulate)

@@ -118,6 +118,10 @@ class BatchError(ValueError):
     """The body as a whole is unusable (not JSON, not a list, too many events)."""
 
 
+class BatchTooLarge(BatchError):
+    """The batch holds more events than one request may carry (the API answers 413)."""
+
+
 class Event(msgspec.Struct, frozen=True):
     """A validated event as stored in `raw.events` (properties re-encoded as sent)."""
 
@@ -175,11 +179,14 @@ def split_body(body: bytes, content_type: str = "application/json") -> list[msgs
     except msgspec.DecodeError as error:
         raise BatchError(f"malformed JSON: {error}") from error
     if len(events) > MAX_BATCH_EVENTS:
-        raise BatchError(f"a batch holds at most {MAX_BATCH_EVENTS} events, got {len(events)}")
+        raise BatchTooLarge(f"a batch holds at most {MAX_BATCH_EVENTS} events, got {len(events)}")
     return events
 
 
 def _check_event(payload: bytes, now: dt.datetime) -> Event:
+    if b"\\u0000" in payload:
+        # Postgres text and jsonb cannot hold NUL: storing it would fail the whole batch.
+        raise msgspec.ValidationError("text values cannot contain \\u0000 (NUL)")
     envelope = msgspec.json.decode(payload, type=_Envelope)
     occurred_at = envelope.occurred_at
     if occurred_at.tzinfo is None:

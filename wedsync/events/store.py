@@ -35,7 +35,7 @@ select b.event_id, b.event_type, b.occurred_at, b.supplier_id, b.couple_id, b.we
        b.properties
 from batch b
 join claimed using (event_id)
-returning event_id, event_type, supplier_id, (occurred_at at time zone 'UTC')::date
+returning event_id::text, event_type, supplier_id, (occurred_at at time zone 'UTC')::date
 """
 
 _INSERT_REJECTED = """
@@ -46,9 +46,12 @@ values (%s, %s, %s, %s, %s)
 _encode_events = msgspec.json.Encoder().encode
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """What the live counters need to know about an event that was newly stored."""
+class StoredEvent(msgspec.Struct, frozen=True):
+    """What the live counters need to know about an event that was newly stored.
+
+    A msgspec Struct: the API builds 1,000 of these per batch, and a frozen dataclass's
+    constructor cost ~7% of an ingest worker's CPU in profiling.
+    """
 
     event_id: str
     event_type: str
@@ -89,6 +92,12 @@ class EventPartitions:
 
     async def ensure(self, conn: psycopg.AsyncConnection, events: list[Event]) -> None:
         """Create the missing monthly partitions for `events` (in its own transaction)."""
+        if not events:
+            return
+        # Fast path: live batches fall in one month, so two comparisons settle most of them.
+        first = month_start(min(event.occurred_at for event in events))
+        if first in self._known and month_start(max(e.occurred_at for e in events)) == first:
+            return
         missing = {month_start(event.occurred_at) for event in events} - self._known
         if not missing:
             return
@@ -110,9 +119,7 @@ async def store_batch(
     stored: list[StoredEvent] = []
     if unique:
         cursor = await conn.execute(_INSERT_NEW_EVENTS, {"events": _encode_events(unique).decode()})
-        stored = [
-            StoredEvent(str(row[0]), row[1], row[2], row[3]) for row in await cursor.fetchall()
-        ]
+        stored = [StoredEvent(row[0], row[1], row[2], row[3]) for row in await cursor.fetchall()]
     if rejected:
         async with conn.cursor() as cursor:
             await cursor.executemany(

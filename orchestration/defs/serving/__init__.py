@@ -1,0 +1,1 @@
+"""The serving domain: the cache version the API keys its answers by."""

@@ -1,0 +1,47 @@
+"""`serving/api_cache_version`: moves the API's cache to the newly built marts.
+
+The API keys every cached answer by `app.dataset_versions`; bumping the version after the
+marts are rebuilt makes the next request compute from the new marts, so dashboards see a new
+build at once and never an answer from before it.
+"""
+
+import dagster as dg
+
+from orchestration.resources import WarehouseResource
+from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
+
+#: The marts `GET /api/analytics/metrics` reads (built by the dbt domain).
+SERVED_MART_KEYS = (
+    dg.AssetKey(["marts", "vendor_performance"]),
+    dg.AssetKey(["marts", "seasonal_bookings"]),
+    dg.AssetKey(["marts", "supplier_daily_activity"]),
+    dg.AssetKey(["marts", "lead_funnel"]),
+)
+
+
+# After any served mart is rebuilt - the nightly build, or the event marts every few seconds -
+# and unlike `eager()` also while some of them have never been built (the event marts start
+# empty), so that live events reach the API within the 60 s freshness target.
+MOVE_AFTER_ANY_SERVED_MART = dg.AutomationCondition.eager().without(
+    ~dg.AutomationCondition.any_deps_missing()
+)
+
+
+@dg.asset(
+    key=dg.AssetKey(["serving", "api_cache_version"]),
+    group_name="serving",
+    deps=list(SERVED_MART_KEYS),
+    kinds={"postgres", "redis"},
+    owners=["team:data-engineering"],
+    automation_condition=MOVE_AFTER_ANY_SERVED_MART,
+)
+def api_cache_version(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Bump the `analytics` dataset version so the API serves the marts just built.
+
+    Cached answers of the previous version become unreachable at once and expire from Redis.
+    """
+    with warehouse.connection() as conn:
+        version = bump_dataset_version(conn, ANALYTICS_DATASET)
+    return dg.MaterializeResult(
+        metadata={"dataset": ANALYTICS_DATASET, "dataset_version": dg.MetadataValue.int(version)}
+    )

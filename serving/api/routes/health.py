@@ -1,0 +1,43 @@
+"""`/healthz` (the process is alive) and `/readyz` (Postgres answers; Redis is reported)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+from redis.exceptions import RedisError
+
+from serving.api.deps import State
+from serving.db import WAREHOUSE_DOWN
+from serving.schemas import HealthAnswer, ReadinessAnswer
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthAnswer, summary="Liveness")
+async def healthz() -> HealthAnswer:
+    """Always `ok` while the process serves requests, even before the marts exist."""
+    return HealthAnswer(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadinessAnswer,
+    summary="Readiness",
+    responses={503: {"model": ReadinessAnswer, "description": "Postgres does not answer"}},
+)
+async def readyz(state: State, response: Response) -> ReadinessAnswer:
+    """Ready when Postgres answers; Redis is best effort, so it is reported, not required."""
+    try:
+        async with state.pool.connection() as conn:
+            await conn.execute("select 1")
+        postgres = True
+    except WAREHOUSE_DOWN:
+        postgres = False
+    try:
+        redis_up = bool(await state.redis.ping())
+    except (RedisError, OSError):
+        redis_up = False
+    if not postgres:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return ReadinessAnswer(
+        status="ready" if postgres else "unavailable", postgres=postgres, redis=redis_up
+    )

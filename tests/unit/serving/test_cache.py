@@ -1,0 +1,55 @@
+"""Cache keys and the one-computation-per-key rule of the response cache."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+import redis.asyncio as redis
+
+from serving.cache import CachedAnswer, ResponseCache, cache_key, etag_of, normalize_query
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def test_the_normalized_query_ignores_order_and_absent_filters() -> None:
+    first = normalize_query(
+        {"start": dt.date(2026, 5, 1), "supplier_id": "sup_000001", "end": None}
+    )
+    second = normalize_query({"supplier_id": "sup_000001", "start": "2026-05-01"})
+    assert first == second == "start=2026-05-01&supplier_id=sup_000001"
+    assert normalize_query({"end": None}) == "-"
+
+
+def test_the_key_carries_tenant_version_and_query() -> None:
+    key = cache_key("sup_000001", 7, "start=2026-05-01")
+    assert key == "wedsync:cache:sup_000001:7:start=2026-05-01"
+
+
+def test_etags_change_with_the_body() -> None:
+    assert etag_of(b"{}") == CachedAnswer.of(b"{}").etag
+    assert etag_of(b"{}") != etag_of(b"[]")
+    assert etag_of(b"{}").startswith('"') and len(etag_of(b"{}")) == 34
+
+
+async def test_concurrent_misses_compute_once_and_a_dead_redis_is_a_miss() -> None:
+    # Nothing listens on port 1: every Redis call fails, which the cache treats as a miss.
+    cache = ResponseCache(redis.Redis(port=1, socket_connect_timeout=0.1))
+    computations = 0
+
+    async def compute() -> bytes:
+        nonlocal computations
+        computations += 1
+        await asyncio.sleep(0.05)
+        return b'{"enquiries": 40}'
+
+    answers = await asyncio.gather(*(cache.compute_once("k", compute) for _ in range(5)))
+    assert computations == 1
+    assert {answer.body for answer in answers} == {b'{"enquiries": 40}'}
+    assert await cache.get("k") is None

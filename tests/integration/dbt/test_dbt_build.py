@@ -1,0 +1,223 @@
+"""`dbt build` through the Dagster dbt asset on simulated data, checked against the simulator.
+
+One build per module (the Dagster asset, the real `DbtCliResource`, a throwaway warehouse);
+every expected value is computed with pandas from the export files and the simulator's truth,
+not from dbt's own tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+
+import dagster as dg
+import pandas as pd
+import psycopg
+import pytest
+
+from orchestration.defs.dbt.assets import wedsync_dbt_models
+from orchestration.defs.dbt.resources import dbt_resource
+from tests.integration.dbt.conftest import AS_OF, LoadedWarehouse
+
+pytestmark = pytest.mark.integration
+
+ALERT_WINDOW_DAYS = 14
+
+
+def _frame(database_url: str, query: str) -> pd.DataFrame:
+    with psycopg.connect(database_url) as conn:
+        cursor = conn.execute(query)
+        columns = [column.name for column in cursor.description or []]
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+
+
+@pytest.fixture(scope="module")
+def build(loaded_warehouse: LoadedWarehouse) -> Iterator[dg.ExecuteInProcessResult]:
+    """Materialize every dbt asset once, with the alerts computed as of the simulation date."""
+    result = dg.materialize(
+        [wedsync_dbt_models],
+        resources={"dbt": dbt_resource(loaded_warehouse.database_url)},
+        run_config={"ops": {"wedsync_dbt_models": {"config": {"as_of": AS_OF.isoformat()}}}},
+        raise_on_error=False,
+    )
+    yield result
+
+
+def test_every_model_materializes_and_every_dbt_test_passes(
+    build: dg.ExecuteInProcessResult,
+) -> None:
+    assert build.success
+    materialized = {
+        event.materialization.asset_key.to_user_string()
+        for event in build.get_asset_materialization_events()
+    }
+    assert {
+        "staging/stg_enquiries",
+        "marts/vendor_performance",
+        "marts/seasonal_bookings",
+        "marts/market_benchmarks",
+        "marts/wedding_day_alerts",
+        "marts/supplier_daily_activity",
+        "features/ml_booking_features",
+        "seeds/uk_bank_holidays",
+    } <= materialized
+    checks = build.get_asset_check_evaluations()
+    assert len(checks) > 50
+    blocking = [check for check in checks if check.severity == dg.AssetCheckSeverity.ERROR]
+    assert [check.check_name for check in blocking if not check.passed] == []
+
+
+def test_tables_carry_row_counts_and_a_preview(build: dg.ExecuteInProcessResult) -> None:
+    metadata = {
+        event.materialization.asset_key.to_user_string(): event.materialization.metadata
+        for event in build.get_asset_materialization_events()
+    }
+    assert metadata["seeds/uk_bank_holidays"]["dagster/row_count"] == dg.IntMetadataValue(135)
+    assert metadata["marts/dim_date"]["dagster/row_count"] == dg.IntMetadataValue(2922)
+    preview = metadata["marts/dim_date"]["preview"]
+    assert isinstance(preview, dg.TableMetadataValue)
+    assert len(preview.records) == 5
+    assert "dagster/row_count" not in metadata["staging/stg_enquiries"]  # views are not counted
+
+
+def test_vendor_performance_counts_the_clean_enquiries_and_bookings(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    enquiries = loaded_warehouse.latest("enquiries")
+    bookings = loaded_warehouse.latest("bookings")
+    bookings = bookings[bookings["enquiry_id"].isin(enquiries["enquiry_id"])]
+    expected = pd.DataFrame(
+        {
+            "enquiries": enquiries.groupby("supplier_id").size(),
+            "bookings": bookings.groupby("supplier_id").size(),
+            "cancellations": bookings[bookings["status"] == "cancelled"]
+            .groupby("supplier_id")
+            .size(),
+        }
+    ).fillna(0)
+    actual = _frame(
+        loaded_warehouse.database_url,
+        "select supplier_id, sum(enquiries) as enquiries, sum(bookings) as bookings,"
+        " sum(cancellations) as cancellations"
+        " from marts.vendor_performance group by supplier_id",
+    ).set_index("supplier_id")
+    assert len(expected) > 5
+    pd.testing.assert_frame_equal(
+        actual.astype("int64").sort_index(),
+        expected.astype("int64").sort_index(),
+        check_names=False,
+    )
+
+
+def test_conversion_interval_brackets_the_rate(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    rows = _frame(
+        loaded_warehouse.database_url,
+        "select enquiries, bookings, conversion_rate, conversion_ci_low, conversion_ci_high"
+        " from marts.vendor_performance",
+    )
+    exact = rows["bookings"] / rows["enquiries"]
+    assert ((rows["conversion_rate"].astype(float) - exact).abs() <= 0.00005).all()
+    assert (rows["conversion_ci_low"] <= rows["conversion_rate"]).all()
+    assert (rows["conversion_rate"] <= rows["conversion_ci_high"]).all()
+
+
+def test_quarantined_and_invalid_rows_stay_out_of_the_marts(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    quarantined = loaded_warehouse.quarantined("enquiries")
+    features = _frame(loaded_warehouse.database_url, "select * from features.ml_booking_features")
+    assert quarantined
+    assert not quarantined & set(features["enquiry_id"])
+    assert len(features) == len(loaded_warehouse.latest("enquiries"))
+
+
+def test_seasonal_bookings_totals_match_the_exports(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    enquiries = loaded_warehouse.latest("enquiries")
+    totals = _frame(
+        loaded_warehouse.database_url,
+        "select sum(enquiries) as enquiries from marts.seasonal_bookings",
+    )
+    # Every clean enquiry carries a real wedding date, so each lands in a wedding month.
+    assert int(totals["enquiries"].iloc[0]) == len(enquiries)
+
+
+def test_booking_outcome_matches_the_simulator_truth(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    features = _frame(
+        loaded_warehouse.database_url,
+        "select enquiry_id, outcome, booked from features.ml_booking_features",
+    ).merge(loaded_warehouse.outcomes(), on="enquiry_id", suffixes=("", "_truth"))
+    # A quarantined booking (booked after the wedding) is not evidence of a booking.
+    bookings = loaded_warehouse.exported("bookings")
+    quarantined = bookings[bookings["booking_id"].isin(loaded_warehouse.quarantined("bookings"))]
+    features = features[~features["enquiry_id"].isin(quarantined["enquiry_id"])]
+    labelled = features[features["outcome"] != "open"]
+    assert (labelled["booked"] == labelled["booked_truth"].astype(int)).all()
+    assert features.loc[features["outcome"] == "open", "booked"].isna().all()
+    assert set(features["outcome"]) == {"booked", "lost", "open"}
+
+
+def test_wedding_day_alerts_cover_the_fourteen_day_window(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    bookings = loaded_warehouse.latest("bookings")
+    payments = loaded_warehouse.latest("payments")
+    paid = (
+        payments.assign(amount=payments["amount_gbp"].map(Decimal))
+        .groupby("booking_id")["amount"]
+        .sum()
+    )
+    wedding_dates = pd.to_datetime(bookings["wedding_date"]).dt.date
+    in_window = bookings[
+        (bookings["status"] == "confirmed")
+        & (wedding_dates >= AS_OF)
+        & (wedding_dates <= AS_OF + dt.timedelta(days=ALERT_WINDOW_DAYS))
+    ]
+    owed = in_window["total_value_gbp"].map(Decimal) - in_window["booking_id"].map(paid).fillna(
+        Decimal(0)
+    )
+    alerts = _frame(loaded_warehouse.database_url, "select * from marts.wedding_day_alerts")
+    assert set(in_window.loc[owed > 0, "booking_id"]) <= set(alerts["booking_id"])
+    assert set(alerts["booking_id"]) <= set(in_window["booking_id"])
+    assert alerts["days_left"].between(0, ALERT_WINDOW_DAYS).all()
+    assert (alerts["as_of_date"] == AS_OF).all()
+
+
+def test_benchmarks_are_published_only_for_five_or_more_suppliers(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    enquiries = loaded_warehouse.latest("enquiries")
+    suppliers = loaded_warehouse.latest("suppliers")[["supplier_id", "vendor_type", "region"]]
+    enquiries = enquiries.merge(suppliers, on="supplier_id")
+    quarter = pd.to_datetime(enquiries["created_at"]).dt.tz_localize(None).dt.to_period("Q")
+    contributors = (
+        enquiries.assign(quarter=quarter.dt.start_time.dt.date)
+        .groupby(["quarter", "vendor_type", "region"])["supplier_id"]
+        .nunique()
+    )
+    benchmarks = _frame(
+        loaded_warehouse.database_url,
+        "select quarter, vendor_type, region, suppliers from marts.market_benchmarks",
+    ).set_index(["quarter", "vendor_type", "region"])["suppliers"]
+    assert set(benchmarks.index) == set(contributors[contributors >= 5].index)
+    assert (benchmarks == contributors.reindex(benchmarks.index)).all()
+
+
+def test_api_marts_are_indexed_on_their_access_paths(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    indexes = _frame(
+        loaded_warehouse.database_url,
+        "select tablename, indexdef from pg_indexes where schemaname = 'marts'",
+    )
+    definitions = indexes.groupby("tablename")["indexdef"].apply(" ".join)
+    assert "(supplier_id, month)" in definitions["vendor_performance"]
+    assert "(supplier_id, day)" in definitions["supplier_daily_activity"]
+    assert "(supplier_id, month)" in definitions["lead_funnel"]
+    assert "(supplier_id, wedding_date)" in definitions["wedding_day_alerts"]

@@ -1,0 +1,1 @@
+"""Integration tests of the wedding quality rules on real Postgres, GX and Dagster."""

@@ -1,0 +1,1 @@
+"""Unit tests of the wedding quality rules (expectations/ and orchestration/defs/quality/)."""

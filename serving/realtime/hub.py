@@ -1,0 +1,232 @@
+"""The per-process live-feed hub: one Redis pattern subscription, fanned out in-process.
+
+Every API process runs one hub. It holds a single `PSUBSCRIBE wedsync:events:*` (so 10,000
+dashboards cost Redis one subscriber per process, not 10,000), coalesces each supplier's deltas
+(see `coalesce.py`), and offers the encoded frame to the subscriptions of that supplier and to
+every platform subscription. Several processes behind a load balancer each hold their own
+subscription, so each delivers every event to its own clients.
+
+Redis is best effort here, as on the ingest path: when the subscription breaks the hub logs,
+waits and subscribes again; clients keep their connections and get a fresh snapshot on reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import itertools
+import logging
+from collections import defaultdict
+
+import orjson
+import redis.asyncio as redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from serving.realtime.coalesce import Coalescer, SupplierDelta
+from serving.realtime.messages import delta_frame, heartbeat_frame
+from serving.realtime.subscription import Subscription
+from wedsync.events.live import CHANNEL_PREFIX, counter_key, live_counters
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_PATTERN = f"{CHANNEL_PREFIX}*"
+_PREFIX_LENGTH = len(CHANNEL_PREFIX)
+RESUBSCRIBE_DELAY_SECONDS = 1.0
+HEARTBEAT_TICK_SECONDS = 1.0
+SNAPSHOT_CONNECTIONS = 16
+SNAPSHOT_WAIT_SECONDS = 10.0
+
+
+class RealtimeHub:
+    """Live deltas from Redis to this process's dashboard connections."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        coalesce_seconds: float = 1.0,
+        heartbeat_seconds: float = 15.0,
+        max_pending: int = 64,
+    ) -> None:
+        self.redis_url = redis_url
+        self.heartbeat_seconds = heartbeat_seconds
+        self.max_pending = max_pending
+        self.dropped_total = 0
+        self._coalescer = Coalescer(coalesce_seconds)
+        self._by_supplier: dict[str, set[Subscription]] = defaultdict(set)
+        self._platform: set[Subscription] = set()
+        self._client: redis.Redis | None = None
+        self._pubsub: PubSub | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._flushes: dict[str, asyncio.TimerHandle] = {}
+        self._subscribed = asyncio.Event()
+
+    @property
+    def connections(self) -> int:
+        """Subscriptions currently held by this process."""
+        return len(self._platform) + sum(len(subs) for subs in self._by_supplier.values())
+
+    @property
+    def redis(self) -> redis.Redis:
+        """The hub's Redis client (for snapshots); only valid between `start` and `stop`."""
+        if self._client is None:
+            raise RuntimeError("the realtime hub is not started")
+        return self._client
+
+    async def start(self, confirm_timeout: float = 5.0) -> None:
+        """Subscribe to every supplier's channel and start fanning out and heartbeating.
+
+        Waits up to `confirm_timeout` for Redis to confirm the subscription, so an event
+        published after `start` returns is seen. When Redis does not answer the API still
+        starts (ingestion does not need Redis either) and the hub keeps trying to subscribe.
+        """
+        # Bounded: 10,000 dashboards connecting at once wait for a connection instead of
+        # opening 10,000 to Redis (and timing out connecting).
+        pool = redis.BlockingConnectionPool.from_url(
+            self.redis_url,
+            max_connections=SNAPSHOT_CONNECTIONS,
+            timeout=SNAPSHOT_WAIT_SECONDS,
+            socket_connect_timeout=1.0,
+        )
+        self._client = redis.Redis.from_pool(pool)
+        self._pubsub = self._client.pubsub()
+        self._tasks = [
+            asyncio.create_task(self._listen(self._pubsub), name="realtime-listen"),
+            asyncio.create_task(self._heartbeat(), name="realtime-heartbeat"),
+        ]
+        try:
+            await asyncio.wait_for(self._subscribed.wait(), confirm_timeout)
+        except TimeoutError:
+            logger.warning("live feed not subscribed yet (Redis at %s silent)", self.redis_url)
+
+    async def stop(self) -> None:
+        """Stop listening, end every subscription's feed and close the Redis connections."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        for handle in self._flushes.values():
+            handle.cancel()
+        self._flushes.clear()
+        for subscription in self._all_subscriptions():
+            subscription.end()
+        self._by_supplier.clear()
+        self._platform.clear()
+        self._subscribed.clear()
+        if self._pubsub is not None:
+            await self._pubsub.aclose()
+            self._pubsub = None
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def subscribe(self, supplier_id: str | None) -> Subscription:
+        """A new feed of one supplier's deltas, or of every supplier's for `None` (platform)."""
+        subscription = Subscription(supplier_id, self.max_pending)
+        if supplier_id is None:
+            self._platform.add(subscription)
+        else:
+            self._by_supplier[supplier_id].add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """Forget a feed (the connection closed or was dropped); idempotent."""
+        if subscription.supplier_id is None:
+            self._platform.discard(subscription)
+            return
+        subscribers = self._by_supplier.get(subscription.supplier_id)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._by_supplier[subscription.supplier_id]
+
+    async def snapshot(self, supplier_id: str | None, day: dt.date) -> dict[str, dict[str, int]]:
+        """Live counters of `day` per supplier: one supplier's, or every supplier's for `None`."""
+        if supplier_id is not None:
+            return {supplier_id: await live_counters(self.redis, supplier_id, day)}
+        keys = [key async for key in self.redis.scan_iter(match=counter_key("*", day), count=1000)]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(key)
+            hashes = await pipe.execute()
+        return {
+            key.decode().split(":")[2]: {name.decode(): int(n) for name, n in counts.items()}
+            for key, counts in zip(keys, hashes, strict=True)
+        }
+
+    def receive(self, payload: bytes) -> None:
+        """Take one published delta `{"supplier_id", "day", "delta"}` from the ingest path."""
+        try:
+            message = orjson.loads(payload)
+            supplier_id, day, delta = message["supplier_id"], message["day"], message["delta"]
+        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+            logger.warning("ignoring a malformed live delta (%s): %r", error, payload[:200])
+            return
+        loop = asyncio.get_running_loop()
+        admission = self._coalescer.admit(supplier_id, day, delta, loop.time())
+        if admission.ready is not None:
+            self._fan_out(admission.ready)
+        if admission.flush_at is not None:
+            self._flushes[supplier_id] = loop.call_at(admission.flush_at, self._flush, supplier_id)
+
+    def _followed(self, channel: bytes) -> bool:
+        """Whether any dashboard here follows this channel's supplier.
+
+        Every process hears every supplier; deciding on the channel name alone keeps the cost
+        of the deltas nobody here watches to a dictionary lookup (no JSON decoding).
+        """
+        return bool(self._platform) or channel[_PREFIX_LENGTH:].decode() in self._by_supplier
+
+    def _flush(self, supplier_id: str) -> None:
+        self._flushes.pop(supplier_id, None)
+        delta = self._coalescer.flush(supplier_id, asyncio.get_running_loop().time())
+        if delta is not None:
+            self._fan_out(delta)
+
+    def _fan_out(self, delta: SupplierDelta) -> None:
+        frame = delta_frame(delta)
+        self._offer(frame, [*self._by_supplier.get(delta.supplier_id, ()), *self._platform])
+
+    def _offer(self, frame: str, subscriptions: list[Subscription]) -> None:
+        for subscription in subscriptions:
+            if not subscription.offer(frame):
+                self.dropped_total += 1
+                self.unsubscribe(subscription)
+                logger.info(
+                    "dropped a slow live-feed consumer of %s (%d frames pending)",
+                    subscription.supplier_id or "platform",
+                    subscription.max_pending,
+                )
+
+    def _all_subscriptions(self) -> list[Subscription]:
+        return [*self._platform, *(s for subs in self._by_supplier.values() for s in subs)]
+
+    async def _listen(self, pubsub: PubSub) -> None:
+        while True:
+            try:
+                if not self._subscribed.is_set():
+                    await pubsub.psubscribe(CHANNEL_PATTERN)
+                async for message in pubsub.listen():
+                    if message["type"] == "pmessage" and self._followed(message["channel"]):
+                        self.receive(message["data"])
+                    elif message["type"] == "psubscribe":
+                        self._subscribed.set()
+            except (RedisError, OSError) as error:
+                # redis-py subscribes again by itself when the connection comes back.
+                logger.warning("live-feed subscription lost (%s); retrying", error)
+                await asyncio.sleep(RESUBSCRIBE_DELAY_SECONDS)
+
+    async def _heartbeat(self) -> None:
+        # Each tick heartbeats one slice of the connections, so 10,000 heartbeats are spread
+        # over the interval instead of landing at once (and delaying a live delta behind them).
+        tick = min(HEARTBEAT_TICK_SECONDS, self.heartbeat_seconds)
+        slices = max(1, round(self.heartbeat_seconds / tick))
+        for turn in itertools.count():
+            await asyncio.sleep(tick)
+            self._coalescer.forget_idle(asyncio.get_running_loop().time())
+            due = [s for s in self._all_subscriptions() if hash(s) % slices == turn % slices]
+            self._offer(heartbeat_frame(), due)

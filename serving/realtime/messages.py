@@ -1,0 +1,43 @@
+"""The JSON frames the live feed sends; one encoding shared by every connection of a process.
+
+Frames are encoded once per fan-out and the same `str` is handed to every subscriber, so a
+broadcast to 10,000 dashboards costs one `orjson.dumps`, not 10,000.
+
+- `{"type": "snapshot", "day": "2026-11-25", "suppliers": {"sup_000123": {"enquiry_created": 4}}}`
+- `{"type": "delta", "supplier_id": "sup_000123", "events": 3,
+   "days": {"2026-11-25": {"enquiry_created": 3}}, "sent_at": 1764064800.123}`
+- `{"type": "heartbeat", "sent_at": 1764064800.123}`
+"""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+
+from serving.realtime.coalesce import SupplierDelta
+
+
+def snapshot_frame(day: str, counters: dict[str, dict[str, int]]) -> str:
+    """Today's live counters per supplier, sent on connect and answered to a plain GET."""
+    return orjson.dumps(
+        {"type": "snapshot", "day": day, "suppliers": counters}, option=orjson.OPT_SORT_KEYS
+    ).decode()
+
+
+def delta_frame(delta: SupplierDelta) -> str:
+    """What changed for one supplier since its previous frame (`sent_at` in Unix seconds)."""
+    return orjson.dumps(
+        {
+            "type": "delta",
+            "supplier_id": delta.supplier_id,
+            "events": delta.events,
+            "days": {day: dict(counts) for day, counts in delta.by_day.items()},
+            "sent_at": time.time(),
+        }
+    ).decode()
+
+
+def heartbeat_frame() -> str:
+    """Keeps proxies from closing an idle feed and lets the page show it is still connected."""
+    return orjson.dumps({"type": "heartbeat", "sent_at": time.time()}).decode()

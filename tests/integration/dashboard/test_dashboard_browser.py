@@ -1,0 +1,244 @@
+"""The dashboard end to end in headless Chromium: sign in, see your numbers, watch a live event.
+
+Runs the API as deployed (uvicorn in a subprocess) on a throwaway warehouse whose marts hold
+known rows for two suppliers, and Redis db 6. Saves screenshots under `artifacts/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from benchmarks.ingest import wait_until_ready
+from tests.support import throwaway_database
+from wedsync.api_keys import create_api_key
+from wedsync.settings import REPO_ROOT
+from wedsync.warehouse import apply_schema, connect
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REDIS_URL = "redis://127.0.0.1:6379/6"
+ARTIFACTS = REPO_ROOT / "artifacts"
+# Pub/sub channels are shared by every Redis db: ids no other test run publishes for.
+PHOTOGRAPHER = f"sup_8{uuid.uuid4().int % 100_000:05d}"  # supplier A: the one who signs in
+FLORIST = f"sup_7{uuid.uuid4().int % 100_000:05d}"  # supplier B: never on A's dashboard
+UI_TIMEOUT_MS = 15_000
+
+# Supplier A: 70 enquiries, 16 bookings (22.9%, Wilson 95% 14.6%-34.0%), £29,500 received,
+# £8,250 expected from its open pipeline, and a wedding tomorrow with £1,800 outstanding.
+MARTS = """
+create schema if not exists marts;
+create table marts.vendor_performance (
+    supplier_id text, month date, vendor_type text, region text, price_band text,
+    enquiries bigint, bookings bigint, cancellations bigint, conversion_rate numeric,
+    conversion_ci_low numeric, conversion_ci_high numeric, median_first_response_hours numeric,
+    revenue_gbp numeric(12, 2), avg_rating numeric, reviews bigint);
+create table marts.seasonal_bookings (
+    month date, vendor_type text, region text, enquiries bigint, bookings bigint,
+    conversion_rate numeric, revenue_gbp numeric(12, 2));
+create table marts.lead_funnel (
+    supplier_id text, month date, profile_views bigint, enquiries bigint, quotes bigint,
+    bookings bigint);
+insert into marts.vendor_performance values
+    ('{photographer}', '2026-05-01', 'photographer', 'london', 'premium', 40, 10, 1, 0.25,
+     0.14, 0.40, 3.5, 18500.00, 4.8, 6),
+    ('{photographer}', '2026-06-01', 'photographer', 'london', 'premium', 30, 6, 0, 0.2,
+     0.10, 0.37, 2.0, 11000.00, null, 0),
+    ('{florist}', '2026-05-01', 'florist', 'scotland', 'mid', 500, 200, 3, 0.4,
+     0.36, 0.44, 1.0, 90000.00, 4.5, 20);
+insert into marts.seasonal_bookings values
+    ('2026-05-01', 'photographer', 'london', 400, 90, 0.225, 160000.00),
+    ('2026-06-01', 'photographer', 'london', 520, 120, 0.23, 210000.00),
+    ('2026-05-01', 'florist', 'scotland', 80, 20, 0.25, 30000.00);
+create table marts.wedding_day_alerts (
+    booking_id text, supplier_id text, couple_id text, vendor_type text, region text,
+    wedding_date date, days_left integer, as_of_date date, total_value_gbp numeric,
+    paid_gbp numeric, outstanding_gbp numeric, has_unpaid_balance boolean, missing_details text);
+insert into marts.wedding_day_alerts values
+    ('bkg_0000001', '{photographer}', 'cpl_000010', 'photographer', 'london', '2027-06-12', 1,
+     '2027-06-11', 2400, 600, 1800, true, 'guest_count'),
+    ('bkg_0000002', '{florist}', 'cpl_000011', 'florist', 'scotland', '2027-06-19', 8,
+     '2027-06-11', 900, 900, 0, false, 'wedding_date');
+create schema if not exists predictions;
+create table predictions.pipeline_value (
+    supplier_id text, open_enquiries bigint, expected_bookings numeric,
+    expected_revenue_gbp numeric, model_version text, scored_at timestamptz);
+insert into predictions.pipeline_value values
+    ('{photographer}', 12, 3.4, 8250.00, '1', now()),
+    ('{florist}', 40, 10.0, 20000.00, '1', now());
+insert into marts.lead_funnel values
+    ('{photographer}', '2026-05-01', 900, 40, 25, 10),
+    ('{florist}', '2026-05-01', 9000, 500, 400, 200);
+"""
+
+
+@dataclass(frozen=True)
+class RunningApi:
+    base_url: str
+    keys: dict[str, str]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def api() -> Iterator[RunningApi]:
+    """The API (with the live feed and the dashboard) on uvicorn, over a warehouse with marts."""
+    live = redis.Redis.from_url(REDIS_URL)
+    live.flushdb()
+    with throwaway_database("wedsync_dashboard") as url:
+        with connect(url) as conn:
+            apply_schema(conn)
+            conn.execute(MARTS.format(photographer=PHOTOGRAPHER, florist=FLORIST))
+            conn.commit()
+            keys = {
+                "platform": create_api_key(conn, None, "platform", "browser test"),
+                PHOTOGRAPHER: create_api_key(conn, PHOTOGRAPHER, "professional", "browser test"),
+                FLORIST: create_api_key(conn, FLORIST, "professional", "browser test"),
+            }
+        port = _free_port()
+        env = {**os.environ, "WEDSYNC_DATABASE_URL": url, "WEDSYNC_REDIS_URL": REDIS_URL}
+        factory = "serving.main:create_app"
+        command = [sys.executable, "-m", "uvicorn", "--factory", factory,
+                   "--port", str(port), "--log-level", "warning"]  # fmt: skip
+        server = subprocess.Popen(command, env=env, cwd=REPO_ROOT)
+        try:
+            wait_until_ready(port, server)
+            yield RunningApi(f"http://127.0.0.1:{port}", keys)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    live.flushdb()
+    live.close()
+
+
+def post_event(api: RunningApi, supplier_id: str, event_type: str) -> None:
+    """Send one live event for `supplier_id` through the real ingest endpoint, with its key."""
+    properties = {"quote_sent": {"amount_gbp": 2400}}.get(event_type, {"guest_count": 120})
+    event = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+        "supplier_id": supplier_id,
+        "couple_id": "cpl_000777",
+        "properties": properties,
+    }
+    answer = httpx.post(
+        f"{api.base_url}/api/events",
+        json=[event],
+        headers={"Authorization": f"Bearer {api.keys[supplier_id]}"},
+    )
+    assert answer.status_code == 202 and answer.json()["accepted"] == 1, answer.text
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    """A page in Debian's headless Chromium (Playwright drives it; it downloads no browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            # Reduced motion: the page then draws charts without animating (steady screenshots).
+            page = browser.new_page(
+                viewport={"width": 1280, "height": 900}, reduced_motion="reduce"
+            )
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def sign_in(page: Page, api: RunningApi, key: str) -> None:
+    page.goto(api.base_url)
+    page.fill("#api-key", key)
+    page.click("#sign-in-form button[type=submit]")
+
+
+def test_supplier_signs_in_sees_its_numbers_and_a_live_enquiry(page: Page, api: RunningApi) -> None:
+    sign_in(page, api, api.keys[PHOTOGRAPHER])
+
+    expect(page.locator("#account-name")).to_have_text(PHOTOGRAPHER)
+    expect(page.locator("#kpi-enquiries .value")).to_have_text("70")
+    expect(page.locator("#kpi-bookings .value")).to_have_text("16")
+    expect(page.locator("#kpi-conversion .value")).to_have_text("22.9%")
+    expect(page.locator("#kpi-conversion .note")).to_have_text("95% interval 14.6%\u201334.0%")
+    expect(page.locator("#kpi-revenue .value")).to_have_text("£29,500")
+    expect(page.locator("#funnel-note")).to_contain_text("enquiries → quotes: 62.5%")
+    expect(page.locator("#kpi-pipeline .value")).to_have_text("£8,250")
+    expect(page.locator("#kpi-pipeline .note")).to_have_text("expected from 12 open enquiries")
+    expect(page.locator("#alerts li")).to_have_text(
+        ["Wedding 2027-06-12 (tomorrow) · £1,800 outstanding · missing: guest_count"]
+    )
+    # A supplier's key may not read data quality: the platform card stays hidden.
+    expect(page.locator("#quality-card")).to_be_hidden()
+    assert page.evaluate("typeof Chart") == "function"  # the vendored Chart.js loaded
+
+    expect(page.locator("#live-state")).to_have_text("live")
+    post_event(api, FLORIST, "enquiry_created")
+    post_event(api, PHOTOGRAPHER, "enquiry_created")
+    expect(page.locator("#live-feed li").first).to_contain_text(f"{PHOTOGRAPHER}: 1 enquiry")
+    expect(page.locator("#live-counters")).to_contain_text("enquiries1")
+    assert FLORIST not in page.locator("#live-feed").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "dashboard-supplier.png"), full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page.locator("#kpi-enquiries .value")).to_be_visible()
+    # Chart.js redraws its canvases for the new width on its next animation frame.
+    try:
+        page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
+    except PlaywrightTimeout:
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        pytest.fail(f"the page stays {overflow}px wider than a 390px phone screen")
+    page.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"), full_page=True)
+
+
+def test_platform_view_adds_data_quality_and_every_supplier(page: Page, api: RunningApi) -> None:
+    sign_in(page, api, api.keys["platform"])
+
+    expect(page.locator("#account-name")).to_have_text("WedSync platform (all suppliers)")
+    expect(page.locator("#kpi-enquiries .value")).to_have_text("570")
+    expect(page.locator("#kpi-pipeline .value")).to_have_text("£28,250")
+    expect(page.locator("#alerts li")).to_have_count(2)
+    expect(page.locator("#quality-card")).to_be_visible()
+    expect(page.locator("#quality-note")).to_have_text("No quality checks have run yet.")
+    expect(page.locator("#live-state")).to_have_text("live")
+    post_event(api, FLORIST, "quote_sent")
+    # A platform feed hears every publisher on the Redis server: look for ours among them.
+    expect(page.locator("#live-feed li", has_text=f"{FLORIST}: 1 quote")).to_have_count(1)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-platform.png"), full_page=True)
+
+
+def test_an_unknown_key_is_refused_on_the_sign_in_form(page: Page, api: RunningApi) -> None:
+    sign_in(page, api, "wsk_000000000000_not-a-key-we-ever-issued")
+    expect(page.locator("#sign-in-error")).to_have_text(
+        "That key was not accepted (unknown or revoked)."
+    )
+    expect(page.locator("#dashboard")).to_be_hidden()

@@ -1,0 +1,46 @@
+"""How well the simulator's own true booking probabilities score the same test enquiries.
+
+Evaluation only: the truth file is never a feature. The gap between the model's ROC AUC and
+the oracle's is the target in DESIGN.md (within 0.02); without a truth file (real data) there
+is no oracle and nothing is reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ml.evaluation import classification_metrics
+from ml.features import LABEL
+
+OUTCOMES_FILE = "enquiry_outcomes.parquet"
+
+
+def oracle_metrics(test: pd.DataFrame, truth_dir: Path) -> dict[str, float] | None:
+    """Metrics of `true_probability` against the test rows' labels, or None without truth.
+
+    Test enquiries missing from the truth file are left out (and counted), so a partial truth
+    file cannot silently score as perfect.
+    """
+    outcomes_path = truth_dir / OUTCOMES_FILE
+    if not outcomes_path.exists():
+        return None
+    truth = pd.read_parquet(outcomes_path, columns=["enquiry_id", "true_probability"])
+    scored = test[["enquiry_id", LABEL]].merge(truth, on="enquiry_id", how="inner")
+    metrics = classification_metrics(scored[LABEL], scored["true_probability"])
+    metrics["rows"] = float(len(scored))
+    metrics["rows_missing_truth"] = float(len(test) - len(scored))
+    return metrics
+
+
+def gap_to_oracle(model: dict[str, float], oracle: dict[str, float]) -> dict[str, float]:
+    """How far the model is from the ceiling: AUC points below it, Brier as a multiple of it.
+
+    The targets (issue 6) read straight off these: `roc_auc_gap` at most 0.02 and
+    `brier_vs_oracle` at most 1.05.
+    """
+    return {
+        "roc_auc_gap": oracle["roc_auc"] - model["roc_auc"],
+        "brier_vs_oracle": model["brier"] / oracle["brier"],
+    }

@@ -1,0 +1,112 @@
+"""MLflow tracking and the `booking_probability` registered model with its aliases.
+
+Promotion uses aliases (MLflow 3; stages are gone): the newest version becomes `champion` only
+when it beats the current champion's ROC AUC on the same test rows, otherwise `challenger`.
+Re-scoring the champion on today's test window, rather than trusting the AUC it logged when it
+was trained, compares the two on identical enquiries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import mlflow
+import mlflow.sklearn
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+from sklearn.pipeline import Pipeline
+
+EXPERIMENT_NAME = "wedsync-booking-probability"
+REGISTERED_MODEL = "booking_probability"
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    """Which alias the new version gets, and the two scores the decision compared."""
+
+    alias: str
+    candidate_auc: float
+    champion_auc: float | None
+    champion_version: str | None
+
+    @property
+    def reason(self) -> str:
+        """One line for logs and run tags."""
+        if self.champion_auc is None:
+            return f"no champion yet: new version is champion (AUC {self.candidate_auc:.4f})"
+        verdict = "beats" if self.alias == CHAMPION else "does not beat"
+        return (
+            f"new version AUC {self.candidate_auc:.4f} {verdict} champion v{self.champion_version}"
+            f" AUC {self.champion_auc:.4f} on the same test rows"
+        )
+
+
+def decide_promotion(
+    candidate_auc: float, champion_auc: float | None, champion_version: str | None = None
+) -> PromotionDecision:
+    """Champion only if there is none, or the new AUC is strictly higher (NaN never wins)."""
+    promote = champion_auc is None or candidate_auc > champion_auc
+    return PromotionDecision(
+        CHAMPION if promote else CHALLENGER, candidate_auc, champion_auc, champion_version
+    )
+
+
+def local_artifact_root(tracking_uri: str) -> Path | None:
+    """`<dir of the sqlite file>/artifacts` for a sqlite tracking URI; None for a server.
+
+    Creating it also creates the directory the sqlite file lives in.
+
+    With a sqlite backend MLflow would otherwise write artifacts to `./mlruns` of whatever
+    directory the process started in.
+    """
+    if urlparse(tracking_uri).scheme != "sqlite":
+        return None
+    database = Path(tracking_uri.removeprefix("sqlite:///")).resolve()
+    return database.parent / "artifacts"
+
+
+def use_tracking(tracking_uri: str, experiment_name: str = EXPERIMENT_NAME) -> str:
+    """Point MLflow at `tracking_uri` and make the experiment the active one; return its id.
+
+    The experiment is created with an explicit artifact location so runs never fall back to
+    the `Default` experiment and its `./mlruns`.
+    """
+    artifact_root = local_artifact_root(tracking_uri)
+    if artifact_root is not None:
+        artifact_root.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    experiment = mlflow.get_experiment_by_name(experiment_name)
+    experiment_id = (
+        experiment.experiment_id
+        if experiment is not None
+        else mlflow.create_experiment(
+            experiment_name,
+            artifact_location=artifact_root.as_uri() if artifact_root is not None else None,
+        )
+    )
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id
+
+
+def champion_version(client: MlflowClient) -> str | None:
+    """The version number the `champion` alias points at, or None before the first model."""
+    try:
+        return str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION).version)
+    except MlflowException:
+        return None
+
+
+def load_version(version: str) -> Pipeline:
+    """The sklearn pipeline of one registered version (predict_proba available)."""
+    return mlflow.sklearn.load_model(f"models:/{REGISTERED_MODEL}/{version}")
+
+
+def set_alias(client: MlflowClient, decision: PromotionDecision, version: str) -> None:
+    """Point the decided alias at `version` and tag the version with the decision."""
+    client.set_registered_model_alias(REGISTERED_MODEL, decision.alias, version)
+    client.set_model_version_tag(REGISTERED_MODEL, version, "promotion", decision.reason)

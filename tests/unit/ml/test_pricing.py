@@ -1,0 +1,137 @@
+"""Price advice: Wilson intervals, demand levels, and which band the evidence recommends."""
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+
+from ml.pricing import (
+    MIN_DECIDED_ENQUIRIES,
+    band_evidence,
+    demand_levels,
+    price_advice,
+    wilson_interval,
+)
+
+
+def test_wilson_interval_matches_the_textbook_values() -> None:
+    assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
+    assert wilson_interval(0, 0) == (0.0, 0.0)
+
+
+def test_demand_level_compares_a_month_with_the_segments_mean_month() -> None:
+    demand = pd.DataFrame(
+        {
+            "vendor_type": ["venue"] * 3,
+            "region": ["wales"] * 3,
+            "month": [6, 7, 8],
+            "enquiries": [10.0, 20.0, 30.0],
+        }
+    )
+    levels = demand_levels(demand, "month")
+    assert list(levels["demand_level"]) == ["low", "high", "high"]
+    assert list(levels["demand_index"]) == pytest.approx([0.5, 1.0, 1.5])
+
+
+def _decided(band: str, month: int, enquiries: int, bookings: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "vendor_type": "venue",
+            "region": "wales",
+            "price_band": band,
+            "wedding_month": month,
+            "booked": [1] * bookings + [0] * (enquiries - bookings),
+        }
+    )
+
+
+def _evidence() -> pd.DataFrame:
+    decided = pd.concat(
+        [
+            # High-demand August: premium converts less but earns more per enquiry.
+            _decided("mid", 8, 100, 40),
+            _decided("premium", 8, 60, 18),
+            _decided("luxury", 8, MIN_DECIDED_ENQUIRIES - 1, 20),  # too few to trust
+            # Low-demand January: only mid has evidence enough.
+            _decided("mid", 1, 40, 10),
+            _decided("premium", 1, 10, 1),
+        ]
+    )
+    levels = pd.DataFrame(
+        {
+            "vendor_type": "venue",
+            "region": "wales",
+            "wedding_month": [8, 1],
+            "demand_index": [1.5, 0.5],
+            "demand_level": ["high", "low"],
+        }
+    )
+    values = pd.DataFrame(
+        {
+            "vendor_type": "venue",
+            "region": "wales",
+            "price_band": ["mid", "premium", "luxury"],
+            "booking_value_gbp": [10_000.0, 20_000.0, 40_000.0],
+        }
+    )
+    return band_evidence(decided, levels, values)
+
+
+def _upcoming(level: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "vendor_type": ["venue"],
+            "region": ["wales"],
+            "month": [dt.date(2027, 8, 1)],
+            "demand_index": [1.4 if level == "high" else 0.6],
+            "demand_level": [level],
+        }
+    )
+
+
+USUAL = pd.DataFrame({"vendor_type": ["venue"], "region": ["wales"], "usual_price_band": ["mid"]})
+
+
+def test_band_evidence_counts_conversion_and_revenue_per_enquiry() -> None:
+    evidence = _evidence().set_index(["demand_level", "price_band"])
+    premium = evidence.loc[("high", "premium")]
+    assert premium["decided_enquiries"] == 60 and premium["bookings"] == 18
+    assert premium["conversion"] == pytest.approx(0.3)
+    assert premium["revenue_per_enquiry_gbp"] == pytest.approx(6_000.0)
+    assert premium["conversion_ci_low"] < 0.3 < premium["conversion_ci_high"]
+
+
+def test_high_demand_advice_moves_up_to_the_band_earning_most_with_enough_evidence() -> None:
+    (advice,) = price_advice(_upcoming("high"), _evidence(), USUAL).to_dict("records")
+    assert advice["recommended_price_band"] == "premium"
+    assert advice["price_change"] == "up"
+    assert advice["advice"].startswith("move up from mid to premium")
+    evidence = json.loads(advice["evidence"])
+    assert [band["price_band"] for band in evidence] == ["mid", "premium", "luxury"]
+    assert evidence[2]["decided_enquiries"] == MIN_DECIDED_ENQUIRIES - 1
+    assert advice["decided_enquiries"] == 100 + 60 + MIN_DECIDED_ENQUIRIES - 1
+
+
+def test_low_demand_advice_holds_where_only_one_band_has_evidence() -> None:
+    (advice,) = price_advice(_upcoming("low"), _evidence(), USUAL).to_dict("records")
+    assert advice["recommended_price_band"] == "mid"
+    assert advice["price_change"] == "hold"
+    assert advice["advice"].startswith("hold at mid")
+
+
+def test_advice_moves_at_most_one_band_from_the_usual_one() -> None:
+    budget_usual = USUAL.assign(usual_price_band="budget")
+    (advice,) = price_advice(_upcoming("high"), _evidence(), budget_usual).to_dict("records")
+    # Premium earns more per enquiry, but it is two steps up from budget: mid is advised.
+    assert advice["recommended_price_band"] == "mid"
+    assert advice["price_change"] == "up"
+
+
+def test_segment_without_history_gets_no_band_and_says_why() -> None:
+    upcoming = _upcoming("high").assign(region="scotland")
+    (advice,) = price_advice(upcoming, _evidence(), USUAL).to_dict("records")
+    assert advice["recommended_price_band"] is None
+    assert advice["advice"].startswith("not enough evidence")
+    assert json.loads(advice["evidence"]) == []

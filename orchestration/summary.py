@@ -6,8 +6,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import dagster as dg
+from mlflow.tracking import MlflowClient
 from psycopg import sql
 
+from expectations.scoring import score_against_truth
+from ml.registry import REGISTERED_MODEL, champion_version, use_tracking
+from wedsync.exports import truth_dir
+from wedsync.settings import get_settings
 from wedsync.warehouse import connect
 
 SUMMARY_SCHEMAS = ("marts", "features", "predictions")
@@ -82,14 +87,45 @@ def _checks(runs: list[dg.ExecuteInProcessResult]) -> tuple[Counter[str], list[s
     return statuses, failed
 
 
+def _champion_metrics() -> tuple[str | None, dict[str, float]]:
+    """The champion's version and its test and oracle metrics, as logged in its MLflow run."""
+    use_tracking(get_settings().mlflow_tracking_uri)
+    client = MlflowClient()
+    version = champion_version(client)
+    if version is None:
+        return None, {}
+    run_id = client.get_model_version(REGISTERED_MODEL, version).run_id
+    logged = client.get_run(run_id).data.metrics if run_id else {}
+    wanted = (
+        "test_roc_auc",
+        "test_brier",
+        "test_accuracy",
+        "oracle_roc_auc",
+        "oracle_brier",
+        "roc_auc_gap",
+        "brier_vs_oracle",
+    )
+    return version, {name: logged[name] for name in wanted if name in logged}
+
+
+def _rule_scores() -> list[tuple[str, str, float, float]]:
+    """Precision and recall of each quality rule against the simulator's injected defects."""
+    with connect() as conn:
+        scores = score_against_truth(conn, truth_dir(get_settings().landing_dir))
+    return [(s.rule_id, s.defect_type, s.precision, s.recall) for s in scores]
+
+
 def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> BuildSummary:
     """Gather the summary of a build from its runs, the warehouse and the model registry."""
     statuses, failed = _checks(runs)
-    summary = BuildSummary(
+    version, metrics = _champion_metrics()
+    return BuildSummary(
         seconds=seconds,
         runs=[(run.job_def.name, run.success) for run in runs],
         table_rows=_table_rows(),
         checks=statuses,
         failed_checks=failed,
+        model_metrics=metrics,
+        model_version=version,
+        rule_scores=_rule_scores(),
     )
-    return summary

@@ -1,0 +1,52 @@
+"""The events sensor: new rows in raw.events request one run of the event models, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import dagster as dg
+import psycopg
+import pytest
+
+from orchestration.defs.events.assets import RAW_EVENTS_KEY
+from orchestration.defs.events.sensors import new_events_sensor
+from orchestration.resources import WarehouseResource
+from tests.support import throwaway_database
+from wedsync.warehouse import apply_schema
+
+pytestmark = pytest.mark.integration
+
+
+def _evaluate(warehouse: WarehouseResource, cursor: str | None) -> dg.SensorResult | dg.SkipReason:
+    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": warehouse})
+    return new_events_sensor(context)
+
+
+def _insert_event(database_url: str) -> None:
+    with psycopg.connect(database_url) as conn:
+        conn.execute(
+            "insert into raw.events (event_id, event_type, occurred_at, supplier_id, properties) "
+            "values (%s, 'profile_view', %s, 'sup_000001', '{}')",
+            (uuid.uuid4(), dt.datetime.now(dt.UTC)),
+        )
+
+
+def test_new_events_request_a_run_and_the_cursor_remembers_them() -> None:
+    with throwaway_database("events_sensor") as database_url:
+        with psycopg.connect(database_url) as conn:
+            apply_schema(conn)
+        warehouse = WarehouseResource(database_url=database_url)
+        assert isinstance(_evaluate(warehouse, None), dg.SkipReason)
+
+        _insert_event(database_url)
+        first = _evaluate(warehouse, None)
+        assert isinstance(first, dg.SensorResult)
+        assert len(first.run_requests or []) == 1
+        (materialization,) = first.asset_events or []
+        assert materialization.asset_key == RAW_EVENTS_KEY
+
+        assert isinstance(_evaluate(warehouse, first.cursor), dg.SkipReason)
+        _insert_event(database_url)
+        second = _evaluate(warehouse, first.cursor)
+        assert isinstance(second, dg.SensorResult) and second.cursor != first.cursor

@@ -6,11 +6,8 @@ import shlex
 
 import typer
 
-from wedsync.settings import get_settings
+from wedsync.settings import DAGSTER_STORAGE_DATABASE, get_settings
 from wedsync.warehouse import apply_schema, connect, ensure_database
-
-#: Database holding Dagster's runs, events and schedules in a deployment (see deploy/dagster.yaml).
-DAGSTER_STORAGE_DATABASE = "wedsync_dagster"
 
 db_app = typer.Typer(help="Warehouse database commands.", no_args_is_help=True)
 
@@ -38,9 +35,6 @@ def env() -> None:
     Use as `eval "$(wedsync db env)"` before running `dbt` or `dagster` by hand.
     """
     settings = get_settings()
-    variables = {
-        **settings.dbt_env(),
-        "DAGSTER_PG_URL": settings.database_url_for(DAGSTER_STORAGE_DATABASE),
-    }
+    variables = {**settings.dbt_env(), "DAGSTER_PG_URL": settings.dagster_storage_url()}
     for name, value in variables.items():
         typer.echo(f"export {name}={shlex.quote(value)}")

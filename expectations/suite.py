@@ -30,6 +30,7 @@ import great_expectations.expectations as gxe
 import pandas as pd
 from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from expectations.rule import Between, MatchesPattern, NotNull, Rule
 from wedsync.warehouse import connect
@@ -90,6 +91,8 @@ class QualitySuite:
         self.database_url = database_url
         self.data_docs_dir = data_docs_dir
         self.context: AbstractDataContext = gx.get_context(mode="ephemeral")
+        # GX draws a progress bar per validation; in Dagster logs and `make build` it is noise.
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
         self.context.add_data_docs_site(
             DATA_DOCS_SITE,
             {

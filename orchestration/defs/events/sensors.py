@@ -8,16 +8,19 @@ from orchestration.resources import WarehouseResource
 event_models_job = dg.define_asset_job(
     name="event_models",
     selection=dg.AssetSelection.assets(*EVENT_MODEL_KEYS),
-    description="Incremental dbt models fed by live events (supplier daily activity, funnel).",
+    description=(
+        "Incremental dbt models fed by live events (supplier daily activity, funnel), then "
+        "the API cache version."
+    ),
 )
 
 
 @dg.sensor(
     job=event_models_job,
-    minimum_interval_seconds=15,
+    minimum_interval_seconds=10,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
-        "Every 15 s: when events arrived since the last run, record a materialization of "
+        "Every 10 s: when events arrived since the last run, record a materialization of "
         "raw/events and run the event-driven dbt models (an event shows in the API within 60 s)."
     ),
 )

@@ -101,6 +101,8 @@ def main() -> None:
         "Ctrl-C stops everything.\n",
         flush=True,
     )
+    # `kill` (SIGTERM) stops the servers as Ctrl-C does, instead of orphaning them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         signal.pause()
     except KeyboardInterrupt:

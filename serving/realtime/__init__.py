@@ -17,7 +17,8 @@ from serving.realtime.hub import RealtimeHub
 def install(app: FastAPI, redis_url: str) -> None:
     """Add the live feed (its hub subscribing at `redis_url`) and the dashboard to `app`.
 
-    Idempotent (a second call adds nothing). Tests may replace `app.state.realtime_hub` before the app starts.
+    Idempotent (a second call adds nothing). Tests may replace `app.state.realtime_hub`
+    before the app starts.
     """
     if hasattr(app.state, "realtime_hub"):
         return

@@ -89,4 +89,6 @@ async def publish_counts(
 async def live_counters(client: redis.Redis, supplier_id: str, day: dt.date) -> dict[str, int]:
     """Today's counters of one supplier (empty when Redis holds none)."""
     raw = await client.hgetall(counter_key(supplier_id, day))
-    return {key.decode(): int(value) for key, value in raw.items()}
+    return {
+        key.decode() if isinstance(key, bytes) else key: int(value) for key, value in raw.items()
+    }

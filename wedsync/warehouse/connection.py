@@ -27,5 +27,5 @@ def ensure_database(database_url: str | None = None) -> bool:
         exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if exists:
             return False
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(str(name))))
         return True

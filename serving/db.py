@@ -1,7 +1,11 @@
 """The API's Postgres access: one async connection pool per worker, opened in the lifespan.
 
-Connections are in autocommit mode: reads need no transaction, and every write opens an
-explicit one, so a request can never leave a transaction open on a pooled connection.
+Connections are in autocommit mode: reads of shared tables need no transaction, and every
+tenant read or write opens an explicit one (`serving.tenancy.tenant_scope`), so a request can
+never leave a transaction, or a tenant setting, on a pooled connection.
+
+The pool connects as `wedsync_api` (`serving.config.api_database_url`), which owns nothing and
+is subject to row-level security; only `prepare_warehouse` connects as the warehouse owner.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import logging
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from serving.tenancy import apply_tenancy
 from wedsync.warehouse import apply_schema, connect
 
 logger = logging.getLogger(__name__)
@@ -39,7 +44,7 @@ def create_pool(database_url: str) -> AsyncConnectionPool:
 
 
 def prepare_warehouse(database_url: str) -> bool:
-    """Apply the system-of-record schema (event tables, partitions ahead, api keys).
+    """Apply the system-of-record schema and tenancy (the API role, policies, grants).
 
     Several uvicorn workers start at once, so the DDL runs under an advisory lock. Returns
     False when Postgres is not reachable: the API still starts and `/healthz` answers, and
@@ -50,6 +55,7 @@ def prepare_warehouse(database_url: str) -> bool:
             conn.execute("select pg_advisory_lock(%s)", (_SCHEMA_LOCK_ID,))
             try:
                 apply_schema(conn)
+                apply_tenancy(conn)
             finally:
                 conn.execute("select pg_advisory_unlock(%s)", (_SCHEMA_LOCK_ID,))
     except psycopg.OperationalError as error:

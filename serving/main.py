@@ -15,11 +15,32 @@ import redis.asyncio as redis
 from fastapi import FastAPI
 
 from serving.api.deps import ServingState
-from serving.api.routes import events, health, metrics, quality
+from serving.api.routes import (
+    alerts,
+    auth,
+    couples,
+    events,
+    health,
+    insights,
+    metrics,
+    predictions,
+    quality,
+    suppliers,
+    usage,
+)
 from serving.auth import KeyRing
 from serving.cache import ResponseCache
+from serving.config import ServingConfig
 from serving.db import create_pool, prepare_warehouse
 from serving.live import LiveCounters
+from serving.observability import ObservabilityMiddleware, RequestMetrics
+from serving.ratelimit import RateLimiter
+from serving.realtime import install as install_realtime
+from serving.scoring import ChampionScorer
+from serving.tokens import TokenSigner, load_secret
+from serving.usage import UsageRecorder
+from serving.versions import DatasetVersions
+from serving.wedding_day import WeddingDayPriority
 from wedsync.settings import Settings, get_settings
 
 # Redis is best effort: a dead Redis must cost a request milliseconds, not seconds.
@@ -28,46 +49,89 @@ REDIS_TIMEOUT_SECONDS = 0.25
 DESCRIPTION = """
 Analytics for wedding suppliers and the WedSync team, and the live-event intake.
 
-Authenticate with `Authorization: Bearer <api key>` (`wedsync keys create --supplier ID --tier T`).
-A supplier's key sees that supplier's rows only; a `platform` key sees every supplier.
+Authenticate with `Authorization: Bearer <api key>` (`wedsync keys create --supplier ID --tier T`),
+or with an access token from `POST /api/auth/token`. A supplier's key sees that supplier's rows
+only (enforced by row-level security in Postgres); a `platform` key sees every supplier.
+
+Tiers: **free** — basic metrics only, 1 request/min; **professional** — all analytics,
+100 requests/min; **enterprise** — no limit. A supplier with a confirmed wedding today or
+tomorrow always gets at least the professional limit. Over the limit: `429` with `Retry-After`.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, config: ServingConfig | None = None) -> FastAPI:
     """The FastAPI application, wired to the warehouse and Redis of `settings`."""
     settings = settings or get_settings()
+    config = config or ServingConfig.from_env(settings)
+    request_metrics = RequestMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(prepare_warehouse, settings.database_url)
-        pool = create_pool(settings.database_url)
+        pool = create_pool(config.api_database_url)
         await pool.open(wait=False)
         client = redis.Redis.from_url(
             settings.redis_url,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
         )
-        live = LiveCounters(client)
-        app.state.serving = ServingState(
-            pool=pool, redis=client, keys=KeyRing(pool), cache=ResponseCache(client), live=live
+        state = ServingState(
+            pool=pool,
+            redis=client,
+            keys=KeyRing(pool),
+            cache=ResponseCache(client),
+            live=LiveCounters(client),
+            config=config,
+            tokens=TokenSigner(load_secret()),
+            limiter=RateLimiter(client, config.rate_window_seconds),
+            wedding_day=WeddingDayPriority(pool),
+            usage=UsageRecorder(pool),
+            scorer=ChampionScorer(settings.mlflow_tracking_uri),
+            versions=DatasetVersions(config.api_database_url),
         )
-        flusher = asyncio.create_task(live.run(), name="live-counters")
+        app.state.serving = state
+        app.state.request_metrics = request_metrics
+        background = [
+            asyncio.create_task(state.live.run(), name="live-counters"),
+            asyncio.create_task(state.usage.run(), name="api-usage"),
+            asyncio.create_task(state.wedding_day.run(), name="wedding-day-priority"),
+            asyncio.create_task(state.versions.run(), name="dataset-versions"),
+        ]
         try:
             yield
         finally:
-            flusher.cancel()
-            await asyncio.gather(flusher, return_exceptions=True)
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
             await pool.close()
             await client.aclose()
 
     app = FastAPI(
         title="WedSync Analytics API",
-        version="0.1.0",
+        version="0.2.0",
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    for module in (health, events, metrics, quality):
+    for module in (
+        health,
+        auth,
+        events,
+        metrics,
+        insights,
+        suppliers,
+        alerts,
+        usage,
+        predictions,
+        couples,
+        quality,
+    ):
         app.include_router(module.router)
+    app.add_middleware(
+        ObservabilityMiddleware,
+        metrics=request_metrics,
+        usage=lambda: getattr(getattr(app.state, "serving", None), "usage", None),
+    )
+    install_realtime(app, settings.redis_url)
     return app
 
 

@@ -3,8 +3,9 @@
 Which marts exist is checked per computation: the API starts before the first dbt build
 (answering 503 with the missing marts named), and the event-driven marts
 (`supplier_daily_activity`, `lead_funnel`) join the answer as soon as dbt has built them.
-A mart's period column (its first `date` column: `month`, `day`...) is read from the catalog,
-so the date-range filter works on every mart without the API restating dbt's columns.
+A mart's columns come from the catalog (`serving.catalog`): its period column (its first date
+column: `month`, `day`...) for the date range and the grain, `vendor_type` for the vendor
+filter, and its numeric columns, summed when a daily mart is rolled up to weeks or months.
 """
 
 from __future__ import annotations
@@ -12,12 +13,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+
+from serving.catalog import Catalog, TableColumns
+from serving.stats import with_conversion
+
+Grain = Literal["day", "week", "month"]
+VendorType = Literal[
+    "venue",
+    "photographer",
+    "videographer",
+    "florist",
+    "caterer",
+    "band",
+    "planner",
+    "cake",
+    "hair_makeup",
+]
 
 
 @dataclass(frozen=True)
@@ -28,12 +45,14 @@ class Mart:
     required: bool
     # Supplier-level marts are filtered on supplier_id; market marts on the supplier's markets.
     per_supplier: bool = True
+    # A daily mart can be rolled up to weeks or months; the others are monthly already.
+    daily: bool = False
 
 
 METRICS_MARTS = (
     Mart("vendor_performance", required=True),
     Mart("seasonal_bookings", required=True, per_supplier=False),
-    Mart("supplier_daily_activity", required=False),
+    Mart("supplier_daily_activity", required=False, daily=True),
     Mart("lead_funnel", required=False),
 )
 
@@ -55,15 +74,19 @@ class MetricsQuery:
     supplier_id: str | None  # None: every supplier (platform keys only)
     start: dt.date | None
     end: dt.date | None
+    grain: Grain | None = None  # None: each mart at its own grain
+    vendor_type: str | None = None
 
+    def as_params(self) -> dict[str, object]:
+        """The filters by name (for the cache key and the SQL parameters)."""
+        return {
+            "supplier_id": self.supplier_id,
+            "start": self.start,
+            "end": self.end,
+            "grain": self.grain,
+            "vendor_type": self.vendor_type,
+        }
 
-# Marts that do not exist yet simply have no row here.
-_PERIOD_COLUMNS = """
-select distinct on (table_name) table_name, column_name
-from information_schema.columns
-where table_schema = 'marts' and data_type = 'date' and table_name = any(%(marts)s)
-order by table_name, ordinal_position
-"""
 
 # The markets (vendor type x region) a supplier trades in, for the seasonal market rows.
 _SUPPLIER_MARKETS = sql.SQL(
@@ -72,52 +95,81 @@ _SUPPLIER_MARKETS = sql.SQL(
 )
 
 
-def _json_default(value: object) -> object:
+def json_default(value: object) -> object:
+    """orjson's fallback for the database's types (numerics become floats)."""
     if isinstance(value, Decimal):
         return float(value)
-    raise TypeError(f"cannot encode {type(value).__name__} in a metrics answer")
+    raise TypeError(f"cannot encode {type(value).__name__} in an answer")
 
 
-def _mart_query(mart: Mart, period: str, query: MetricsQuery) -> sql.Composed:
+def _conditions(mart: Mart, columns: TableColumns, query: MetricsQuery) -> sql.Composable:
     conditions: list[sql.Composable] = []
     if query.supplier_id is not None:
         conditions.append(
             sql.SQL("supplier_id = %(supplier_id)s") if mart.per_supplier else _SUPPLIER_MARKETS
         )
+    period = sql.Identifier(columns.dates[0])
     if query.start is not None:
-        conditions.append(sql.SQL("{} >= %(start)s").format(sql.Identifier(period)))
+        conditions.append(sql.SQL("{} >= %(start)s").format(period))
     if query.end is not None:
-        conditions.append(sql.SQL("{} <= %(end)s").format(sql.Identifier(period)))
+        conditions.append(sql.SQL("{} <= %(end)s").format(period))
+    if query.vendor_type is not None and "vendor_type" in columns.names:
+        conditions.append(sql.SQL("vendor_type = %(vendor_type)s"))
+    return sql.SQL(" and ").join(conditions) if conditions else sql.SQL("true")
+
+
+def _mart_query(mart: Mart, columns: TableColumns, query: MetricsQuery) -> sql.Composed:
     order = [sql.Identifier("supplier_id")] if mart.per_supplier else []
     # The leading columns (the grain) make the row order, and so the ETag, deterministic.
-    order.append(sql.Identifier(period))
+    order.append(sql.Identifier(columns.dates[0]))
     return sql.SQL("select * from {mart} where {conditions} order by {order}").format(
         mart=sql.Identifier("marts", mart.name),
-        conditions=sql.SQL(" and ").join(conditions) if conditions else sql.SQL("true"),
+        conditions=_conditions(mart, columns, query),
         order=sql.SQL(", ").join([*order, sql.SQL("1, 2, 3")]),
     )
 
 
-async def read_metrics(conn: psycopg.AsyncConnection, query: MetricsQuery, version: int) -> bytes:
+def _rollup_query(mart: Mart, columns: TableColumns, query: MetricsQuery) -> sql.Composed:
+    """A daily mart summed per supplier and `query.grain` (its numeric columns are counts)."""
+    period = sql.Identifier(columns.dates[0])
+    sums = [
+        sql.SQL("sum({name}) as {name}").format(name=sql.Identifier(name))
+        for name in columns.numeric
+        if not name.endswith("_rate")
+    ]
+    return sql.SQL(
+        "select supplier_id, date_trunc(%(grain)s, {period})::date as {period}, {sums} "
+        "from {mart} where {conditions} group by 1, 2 order by 1, 2"
+    ).format(
+        period=period,
+        sums=sql.SQL(", ").join(sums),
+        mart=sql.Identifier("marts", mart.name),
+        conditions=_conditions(mart, columns, query),
+    )
+
+
+async def read_metrics(
+    conn: psycopg.AsyncConnection, query: MetricsQuery, version: int, catalog: Catalog
+) -> bytes:
     """The metrics answer as JSON bytes: one list of rows per mart (null: not built yet)."""
-    cursor = await conn.execute(_PERIOD_COLUMNS, {"marts": [m.name for m in METRICS_MARTS]})
-    periods: dict[str, str] = dict(await cursor.fetchall())
-    missing = [m.name for m in METRICS_MARTS if m.required and m.name not in periods]
+    found = {m.name: await catalog.columns(conn, version, "marts", m.name) for m in METRICS_MARTS}
+    # A mart is usable with a period column (its first date column) to filter and order by.
+    usable = {name: columns for name, columns in found.items() if columns and columns.dates}
+    missing = [m.name for m in METRICS_MARTS if m.required and m.name not in usable]
     if missing:
         raise MartsNotBuilt(missing)
-    answer: dict[str, Any] = {
-        "supplier_id": query.supplier_id,
-        "dataset_version": version,
-        "start": query.start,
-        "end": query.end,
-    }
-    params = {"supplier_id": query.supplier_id, "start": query.start, "end": query.end}
+    answer: dict[str, Any] = {"dataset_version": version, **query.as_params()}
     async with conn.cursor(row_factory=dict_row) as rows:
         for mart in METRICS_MARTS:
-            period = periods.get(mart.name)
-            if period is None:
+            columns = usable.get(mart.name)
+            if columns is None:
                 answer[mart.name] = None
                 continue
-            await rows.execute(_mart_query(mart, period, query), params)
-            answer[mart.name] = await rows.fetchall()
-    return orjson.dumps(answer, default=_json_default)
+            rollup = mart.daily and query.grain not in (None, "day")
+            statement = (_rollup_query if rollup else _mart_query)(mart, columns, query)
+            await rows.execute(statement, query.as_params())
+            mart_rows = await rows.fetchall()
+            if rollup and {"enquiries", "bookings"} <= set(columns.numeric):
+                mart_rows = [with_conversion(row, "bookings", "enquiries") for row in mart_rows]
+            answer[mart.name] = mart_rows
+    return orjson.dumps(answer, default=json_default)

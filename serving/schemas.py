@@ -111,6 +111,8 @@ class MetricsAnswer(BaseModel):
     dataset_version: int = Field(description="Version of the marts this answer was built from.")
     start: dt.date | None
     end: dt.date | None
+    grain: str | None = Field(description="The grain the daily activity was rolled up to.")
+    vendor_type: str | None = Field(description="The vendor type filter, if any.")
     vendor_performance: list[VendorPerformanceRow]
     seasonal_bookings: list[SeasonalBookingsRow]
     supplier_daily_activity: list[dict[str, Any]] | None = Field(
@@ -140,3 +142,81 @@ class QualityAnswer(BaseModel):
     """Latest status per quality rule (platform keys only)."""
 
     rules: list[QualityRuleStatus]
+
+
+class TokenAnswer(BaseModel):
+    """An access token (15 minutes) and the refresh token that renews it (single use)."""
+
+    access_token: str = Field(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIi..."])
+    token_type: str = Field(examples=["bearer"])
+    expires_in: int = Field(description="Seconds the access token is valid.", examples=[900])
+    refresh_token: str = Field(examples=["wsr_0f3a9c2b7d1e4a56_Q2xv..."])
+    role: str = Field(examples=["supplier_viewer"])
+
+
+class RefreshRequest(BaseModel):
+    """A refresh token to exchange (it is used up; the answer carries its successor)."""
+
+    refresh_token: str = Field(
+        min_length=1, max_length=200, examples=["wsr_0f3a9c2b7d1e4a56_Q2xv..."]
+    )
+
+
+class UsageRow(BaseModel):
+    """Requests of one key to one endpoint on one day (UTC)."""
+
+    key_id: str = Field(examples=["3fa85f64a1b2"])
+    supplier_id: str | None = Field(examples=["sup_000123"])
+    day: dt.date
+    endpoint: str = Field(examples=["GET /api/analytics/metrics"])
+    requests: int
+    errors: int = Field(description="Answers 4xx/5xx other than 429.")
+    throttled: int = Field(description="Answers 429 (over the rate limit).")
+
+
+class UsageAnswer(BaseModel):
+    """The caller's API usage (recorded in batches: the last seconds may not show yet)."""
+
+    supplier_id: str | None
+    start: dt.date
+    end: dt.date
+    total_requests: int
+    usage: list[UsageRow]
+
+
+class ErasureAnswer(BaseModel):
+    """What a GDPR erasure changed: personal data nulled, the couple id pseudonymised."""
+
+    couple_id: str = Field(examples=["cpl_004567"])
+    erased_at: dt.datetime
+    rows: dict[str, int] = Field(
+        description="Rows changed per table.",
+        examples=[{"raw.couples": 1, "raw.enquiries": 3, "raw.bookings": 1, "raw.events": 12}],
+    )
+
+
+class BookingProbabilityRequest(BaseModel):
+    """An enquiry to score with the champion booking model."""
+
+    supplier_id: str | None = Field(
+        default=None,
+        pattern=r"^sup_[0-9]{6}$",
+        description="The supplier enquired with (supplier keys: their own, the default).",
+        examples=["sup_000123"],
+    )
+    wedding_date: dt.date = Field(examples=["2027-06-12"])
+    channel: str = Field(min_length=1, examples=["search"])
+    guest_count: int | None = Field(default=None, ge=1, le=1000, examples=[90])
+    budget_gbp: float | None = Field(default=None, ge=0, le=1_000_000, examples=[18000])
+    first_response_hours: float | None = Field(default=None, ge=0, examples=[4.5])
+    created_at: dt.date | None = Field(
+        default=None, description="When the enquiry was made (default: today)."
+    )
+
+
+class BookingProbabilityAnswer(BaseModel):
+    """The champion model's probability that the enquiry becomes a booking."""
+
+    supplier_id: str = Field(examples=["sup_000123"])
+    probability: float = Field(ge=0, le=1, examples=[0.31])
+    model_version: str = Field(description="Registered version of `booking_probability`.")

@@ -1,7 +1,9 @@
 """Cached JSON answers: data version, cache lookup, one computation, ETag and stale-if-error.
 
 Every cached read route goes through `cached_answer`, so they all behave alike:
-- the answer is keyed by tenant, the dataset's current version and the normalized query;
+- the answer is keyed by tenant, the dataset's current version and the normalized query
+  (the version comes from memory, pushed by Postgres, or is read when that is not live);
+- it is computed inside the caller's tenant scope (row-level security sees its rows only);
 - `X-Cache: hit|miss`, `ETag`, and `304` when `If-None-Match` matches;
 - Postgres down: the last version's cached answer is served with a `Warning` header
   (stale-if-error); without one the answer is `503`.
@@ -13,12 +15,17 @@ from collections.abc import Awaitable, Callable
 
 import psycopg
 from fastapi import Request, Response, status
+from psycopg.errors import InsufficientPrivilege
 
 from serving.api.deps import ServingState, warehouse_unavailable
 from serving.cache import CachedAnswer, cache_key
 from serving.db import WAREHOUSE_DOWN
+from serving.tenancy import tenant_scope
+from wedsync.api_keys import Principal
 from wedsync.warehouse.dataset_versions import read_dataset_version_async
 
+#: Postgres down, or a mart dbt has just rebuilt without its grants yet: stale-if-error.
+UNREADABLE: tuple[type[Exception], ...] = (*WAREHOUSE_DOWN, InsufficientPrivilege)
 Compute = Callable[[psycopg.AsyncConnection, int], Awaitable[bytes]]
 STALE_WARNING = '110 - "Response is Stale: the warehouse is unavailable"'
 
@@ -40,22 +47,40 @@ async def cached_answer(
     state: ServingState,
     *,
     dataset: str,
-    tenant: str,
+    principal: Principal,
     query: str,
     compute: Compute,
 ) -> Response:
-    """Answer from the cache, or compute once with a pooled connection and cache the bytes."""
+    """Answer from the cache, or compute once in the caller's tenant scope and cache the bytes."""
+    tenant = principal.tenant
+    # Routes share the tenant's key space: the path keeps their answers apart.
+    query = f"{request.url.path}?{query}"
+
+    async def compute_scoped(conn: psycopg.AsyncConnection, version: int) -> bytes:
+        async with tenant_scope(conn, principal):
+            return await compute(conn, version)
+
+    version = state.versions.current(dataset)
+    if version is not None:  # pushed by Postgres: a hit needs no database round trip
+        state.last_versions[dataset] = version
+        cached = await state.cache.get(cache_key(tenant, version, query))
+        if cached is not None:
+            return _respond(request, cached, "hit", version)
     try:
         async with state.pool.connection() as conn:
-            version = await read_dataset_version_async(conn, dataset)
-            state.last_versions[dataset] = version
-            key = cache_key(tenant, version, query)
-            cached = await state.cache.get(key)
-            if cached is not None:
-                return _respond(request, cached, "hit", version)
-            answer = await state.cache.compute_once(key, lambda: compute(conn, version))
-            return _respond(request, answer, "miss", version)
-    except WAREHOUSE_DOWN as error:
+            if version is None:
+                version = await read_dataset_version_async(conn, dataset)
+                state.last_versions[dataset] = version
+                cached = await state.cache.get(cache_key(tenant, version, query))
+                if cached is not None:
+                    return _respond(request, cached, "hit", version)
+            known = version
+            answer = await state.cache.compute_once(
+                cache_key(tenant, known, query), lambda: compute_scoped(conn, known)
+            )
+            return _respond(request, answer, "miss", known)
+    except UNREADABLE as error:
+        # No privilege: dbt has just rebuilt a mart and not yet re-applied its grants.
         last_version = state.last_versions.get(dataset)
         stale = None
         if last_version is not None:

@@ -6,7 +6,14 @@ from typing import Annotated
 
 import typer
 
-from wedsync.api_keys import TIERS, ApiKeyError, create_api_key, list_api_keys, revoke_api_key
+from wedsync.api_keys import (
+    ROLES,
+    TIERS,
+    ApiKeyError,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+)
 from wedsync.warehouse import apply_schema, connect
 
 keys_app = typer.Typer(
@@ -21,12 +28,16 @@ def create(
         str | None, typer.Option(help="The supplier the key belongs to (omit for platform).")
     ] = None,
     label: Annotated[str | None, typer.Option(help="A note saying who uses the key.")] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(help=f"One of: {', '.join(ROLES)} (default: the admin role of the tier)."),
+    ] = None,
 ) -> None:
     """Issue a key and print it (the secret is not stored, so keep it now)."""
     with connect() as conn:
         apply_schema(conn)
         try:
-            key = create_api_key(conn, supplier, tier, label)
+            key = create_api_key(conn, supplier, tier, label, role=role)
         except ApiKeyError as error:
             raise typer.BadParameter(str(error)) from error
     typer.echo(key)
@@ -36,13 +47,14 @@ def create(
 def list_keys(
     supplier: Annotated[str | None, typer.Option(help="Only this supplier's keys.")] = None,
 ) -> None:
-    """List issued keys (id, owner, tier, label, created, last used, revoked), newest first."""
+    """List issued keys (id, owner, tier, role, label, created, used, revoked), newest first."""
     with connect() as conn:
         apply_schema(conn)
         records = list_api_keys(conn, supplier)
     for record in records:
         typer.echo(
             f"{record.key_id}  {record.supplier_id or 'platform':<10}  {record.tier:<12}  "
+            f"{record.role:<16}  "
             f"created {record.created_at:%Y-%m-%d %H:%M}  "
             f"last used {record.last_used_at or '-'}  "
             f"{'REVOKED ' + str(record.revoked_at) if record.revoked_at else 'active'}  "

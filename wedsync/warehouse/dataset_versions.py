@@ -11,6 +11,8 @@ import psycopg
 
 #: The marts behind `GET /api/analytics/metrics` (vendor, seasonal, daily activity, funnel).
 ANALYTICS_DATASET = "analytics"
+#: The channel a trigger on `app.dataset_versions` notifies with `<dataset>:<version>`.
+VERSION_CHANNEL = "wedsync_dataset_versions"
 
 _BUMP = """
 insert into app.dataset_versions as v (dataset, version) values (%s, 1)

@@ -153,17 +153,91 @@ create table if not exists app.api_keys (
     check ((tier = 'platform') = (supplier_id is null))
 );
 
+-- Roles narrow what a key may do; the default follows the tier (see wedsync.api_keys.ROLES).
+alter table app.api_keys add column if not exists role text;
+update app.api_keys
+set role = case tier when 'platform' then 'platform_admin' else 'supplier_admin' end
+where role is null;
+alter table app.api_keys alter column role set not null;
+do $$ begin
+    alter table app.api_keys add constraint api_keys_role_matches_tier check (
+        (tier = 'platform' and role in ('platform_analyst', 'platform_admin'))
+        or (tier <> 'platform' and role in ('supplier_viewer', 'supplier_admin')));
+exception when duplicate_object then null;
+end $$;
+
+-- Append-only: who did what to keys and personal data. A trigger refuses update, delete and
+-- truncate, so not even a compromised API role can rewrite the history.
+create table if not exists app.audit_log (
+    id          bigserial   primary key,
+    occurred_at timestamptz not null default now(),
+    actor       text        not null,
+    action      text        not null,
+    subject     text        not null,
+    details     jsonb       not null default '{}'::jsonb
+);
+create or replace function app.refuse_audit_change() returns trigger language plpgsql as $$
+begin
+    raise exception 'app.audit_log is append-only: % refused', tg_op
+        using errcode = 'insufficient_privilege';
+end $$;
+create or replace trigger audit_log_append_only
+    before update or delete on app.audit_log
+    for each row execute function app.refuse_audit_change();
+create or replace trigger audit_log_no_truncate
+    before truncate on app.audit_log
+    for each statement execute function app.refuse_audit_change();
+
+-- Refresh tokens for browser dashboards: stored hashed, single use (rotated), grouped in a
+-- family so that replaying a used token revokes every token descended from the same login.
+create table if not exists app.refresh_tokens (
+    token_id    text        primary key,
+    token_hash  text        not null unique,
+    family_id   text        not null,
+    key_id      text        not null references app.api_keys (key_id),
+    issued_at   timestamptz not null default now(),
+    expires_at  timestamptz not null,
+    used_at     timestamptz,
+    revoked_at  timestamptz
+);
+create index if not exists refresh_tokens_family on app.refresh_tokens (family_id);
+
+-- API usage per key, endpoint and day (billing and `GET /api/usage`), summed in the API.
+create table if not exists app.api_usage (
+    key_id      text        not null,
+    supplier_id text,
+    day         date        not null,
+    endpoint    text        not null,
+    requests    bigint      not null,
+    errors      bigint      not null default 0,
+    throttled   bigint      not null default 0,
+    primary key (key_id, day, endpoint)
+);
+
 create table if not exists app.dataset_versions (
     dataset    text        primary key,
     version    bigint      not null,
     updated_at timestamptz not null default now()
 );
+
+-- Every change of a version is announced, so API workers can keep the versions in memory
+-- (`LISTEN wedsync_dataset_versions`) instead of reading them on every request.
+create or replace function app.notify_dataset_version() returns trigger language plpgsql as $$
+begin
+    perform pg_notify('wedsync_dataset_versions', new.dataset || ':' || new.version);
+    return new;
+end $$;
+create or replace trigger dataset_versions_notify
+    after insert or update on app.dataset_versions
+    for each row execute function app.notify_dataset_version();
 """
 
 
 def raw_table_ddl(table: RawTable) -> sql.Composed:
     """`create table if not exists raw.<name>` with text columns plus lineage columns."""
-    columns = [sql.SQL("{} text").format(sql.Identifier(column)) for column in table.columns]
+    columns: list[sql.Composable] = [
+        sql.SQL("{} text").format(sql.Identifier(column)) for column in table.columns
+    ]
     columns += [
         sql.SQL("_export_date date not null"),
         sql.SQL("_source_file text not null"),

@@ -10,13 +10,29 @@ import dagster as dg
 from orchestration.resources import WarehouseResource
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
 
-#: The marts `GET /api/analytics/metrics` reads (built by the dbt domain).
+#: The tables the API serves under the `analytics` version (built by the dbt and ML domains).
 SERVED_MART_KEYS = (
     dg.AssetKey(["marts", "vendor_performance"]),
     dg.AssetKey(["marts", "seasonal_bookings"]),
     dg.AssetKey(["marts", "supplier_daily_activity"]),
     dg.AssetKey(["marts", "lead_funnel"]),
+    dg.AssetKey(["predictions", "booking_probability"]),
+    dg.AssetKey(["predictions", "pipeline_value"]),
+    dg.AssetKey(["predictions", "demand_forecast"]),
+    dg.AssetKey(["predictions", "price_advice"]),
 )
+
+# The API creates this procedure (serving/tenancy.py); tables created since it last ran (the
+# first predictions of a new model, say) get their tenant policy and grants before they are served.
+_REAPPLY_ROW_LEVEL_SECURITY = """
+do $rls$
+begin
+    if to_regprocedure('app.apply_row_level_security()') is not null then
+        call app.apply_row_level_security();
+    end if;
+end
+$rls$
+"""
 
 
 # After any served mart is rebuilt - the nightly build, or the event marts every few seconds -
@@ -41,6 +57,7 @@ def api_cache_version(warehouse: WarehouseResource) -> dg.MaterializeResult:
     Cached answers of the previous version become unreachable at once and expire from Redis.
     """
     with warehouse.connection() as conn:
+        conn.execute(_REAPPLY_ROW_LEVEL_SECURITY)
         version = bump_dataset_version(conn, ANALYTICS_DATASET)
     return dg.MaterializeResult(
         metadata={"dataset": ANALYTICS_DATASET, "dataset_version": dg.MetadataValue.int(version)}

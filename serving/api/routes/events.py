@@ -8,16 +8,16 @@ it can turn bad input into a 500: every failure of the input is a 4xx naming wha
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Annotated
 
 import msgspec
 import psycopg
 from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 
-from serving.api.deps import CurrentPrincipal, State, warehouse_unavailable
+from serving.api.deps import AdminPrincipal, State, warehouse_unavailable
 from serving.db import WAREHOUSE_DOWN
 from serving.schemas import ErrorAnswer, EventsAnswer
+from serving.tenancy import tenant_scope
 from wedsync.api_keys import Principal
 from wedsync.events.contract import (
     MAX_BATCH_EVENTS,
@@ -90,7 +90,10 @@ def _check_sender(principal: Principal, events: list[Event]) -> None:
     responses={
         400: {"model": ErrorAnswer, "description": "Malformed JSON, or not a list of events"},
         401: {"model": ErrorAnswer},
-        403: {"model": ErrorAnswer, "description": "A supplier key sent another supplier's event"},
+        403: {
+            "model": ErrorAnswer,
+            "description": "A supplier key sent another supplier's event, or a read-only role",
+        },
         413: {"model": ErrorAnswer, "description": "More than 1,000 events, or a body over 4 MiB"},
         503: {"model": ErrorAnswer, "description": "Postgres unavailable: nothing was stored"},
     },
@@ -120,7 +123,7 @@ def _check_sender(principal: Principal, events: list[Event]) -> None:
 async def ingest_events(
     request: Request,
     state: State,
-    principal: CurrentPrincipal,
+    principal: AdminPrincipal,
     content_type: Annotated[str, Header()] = "application/json",
 ) -> Response:
     """Validate each event, store the new ones and dead-letter the invalid ones, then answer.
@@ -140,10 +143,9 @@ async def ingest_events(
     try:
         async with state.pool.connection() as conn:
             await state.partitions.ensure(conn, batch.events)
-            # Storing the events is one statement, atomic on its own (the pool's connections
-            # autocommit); only dead letters add statements that must commit with it.
-            together = conn.transaction() if batch.rejected else nullcontext()
-            async with together:
+            # One transaction in the sender's tenant scope: row-level security checks every
+            # stored event belongs to it, and the dead letters commit with the events.
+            async with tenant_scope(conn, principal):
                 result = await store_batch(conn, batch.events, batch.rejected, principal.key_id)
     except WAREHOUSE_DOWN as error:
         raise warehouse_unavailable("the warehouse is unavailable; nothing was stored") from error

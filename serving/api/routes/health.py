@@ -1,12 +1,13 @@
-"""`/healthz` (the process is alive) and `/readyz` (Postgres answers; Redis is reported)."""
+"""`/healthz` (alive), `/readyz` (Postgres answers; Redis is reported), `/metrics` (Prometheus)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from redis.exceptions import RedisError
 
 from serving.api.deps import State
 from serving.db import WAREHOUSE_DOWN
+from serving.observability import RequestMetrics
 from serving.schemas import HealthAnswer, ReadinessAnswer
 
 router = APIRouter(tags=["health"])
@@ -41,3 +42,15 @@ async def readyz(state: State, response: Response) -> ReadinessAnswer:
     return ReadinessAnswer(
         status="ready" if postgres else "unavailable", postgres=postgres, redis=redis_up
     )
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics of this worker",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {"example": "wedsync_api_requests_total{...} 42"}}}},
+)
+async def prometheus_metrics(request: Request) -> Response:
+    """Request counts per route and status, and latency histograms, in the text format."""
+    request_metrics: RequestMetrics = request.app.state.request_metrics
+    return Response(request_metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")

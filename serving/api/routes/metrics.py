@@ -9,9 +9,9 @@ import psycopg
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from serving.api.answers import cached_answer
-from serving.api.deps import CurrentPrincipal, State
+from serving.api.deps import LimitedPrincipal, State
 from serving.cache import normalize_query
-from serving.marts import MartsNotBuilt, MetricsQuery, read_metrics
+from serving.marts import Grain, MartsNotBuilt, MetricsQuery, VendorType, read_metrics
 from serving.schemas import ErrorAnswer, MetricsAnswer
 from wedsync.api_keys import Principal
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET
@@ -23,11 +23,26 @@ SupplierFilter = Annotated[
     Query(
         pattern=r"^sup_[0-9]{6}$",
         description="Platform keys: one supplier (default: all). Supplier keys: their own id.",
+        examples=["sup_000123"],
     ),
 ]
+Start = Annotated[dt.date | None, Query(description="First month/day included.")]
+End = Annotated[dt.date | None, Query(description="Last month/day included.")]
+
+#: Answers about data that is not built yet: 503 with a hint, retried in a minute.
+NOT_BUILT = status.HTTP_503_SERVICE_UNAVAILABLE
+READ_RESPONSES: dict[int | str, dict[str, object]] = {
+    304: {"description": "Not modified (the `If-None-Match` ETag still matches)"},
+    401: {"model": ErrorAnswer},
+    403: {"model": ErrorAnswer, "description": "The tier or role does not include this"},
+    404: {"model": ErrorAnswer, "description": "Another supplier's id"},
+    422: {"description": "A parameter is invalid; `detail[].loc` names it"},
+    429: {"model": ErrorAnswer, "description": "Over the tier's rate limit; see `Retry-After`"},
+    503: {"model": ErrorAnswer, "description": "Marts not built yet, or Postgres down"},
+}
 
 
-def _visible_supplier(principal: Principal, requested: str | None) -> str | None:
+def visible_supplier(principal: Principal, requested: str | None) -> str | None:
     """The supplier whose rows the caller sees; another supplier's id is not found (404)."""
     if principal.is_platform:
         return requested
@@ -36,52 +51,64 @@ def _visible_supplier(principal: Principal, requested: str | None) -> str | None
     return principal.supplier_id
 
 
-@router.get(
-    "/metrics",
-    response_model=MetricsAnswer,
-    summary="Vendor performance, seasonal demand, daily activity and funnel",
-    responses={
-        304: {"description": "Not modified (the `If-None-Match` ETag still matches)"},
-        401: {"model": ErrorAnswer},
-        404: {"model": ErrorAnswer, "description": "Another supplier's id"},
-        422: {"model": ErrorAnswer},
-        503: {"model": ErrorAnswer, "description": "Marts not built yet, or Postgres down"},
-    },
-)
-async def metrics(
-    request: Request,
-    state: State,
-    principal: CurrentPrincipal,
-    supplier_id: SupplierFilter = None,
-    start: Annotated[dt.date | None, Query(description="First month/day included.")] = None,
-    end: Annotated[dt.date | None, Query(description="Last month/day included.")] = None,
-) -> Response:
-    """The caller's rows of the analytics marts (a platform key sees every supplier).
-
-    Answers carry `X-Cache: hit|miss`, an `ETag` and `X-Dataset-Version`; a new build of the
-    marts moves the version, so its numbers are served at once.
-    """
+def check_range(start: dt.date | None, end: dt.date | None) -> None:
+    """422 naming both fields when the range is backwards."""
     if start is not None and end is not None and start > end:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"start {start} is after end {end}"
         )
-    query = MetricsQuery(_visible_supplier(principal, supplier_id), start, end)
+
+
+def not_built(error: MartsNotBuilt) -> HTTPException:
+    """503 naming the missing marts."""
+    return HTTPException(NOT_BUILT, detail=str(error), headers={"Retry-After": "60"})
+
+
+@router.get(
+    "/metrics",
+    response_model=MetricsAnswer,
+    summary="Vendor performance, seasonal demand, daily activity and funnel",
+    responses=READ_RESPONSES,
+)
+async def metrics(
+    request: Request,
+    state: State,
+    principal: LimitedPrincipal,
+    supplier_id: SupplierFilter = None,
+    start: Start = None,
+    end: End = None,
+    grain: Annotated[
+        Grain | None,
+        Query(
+            description="Roll the daily activity up to `week` or `month` (summed, with the "
+            "enquiry-to-booking conversion and its 95% Wilson interval). The monthly marts "
+            "stay monthly."
+        ),
+    ] = None,
+    vendor_type: Annotated[
+        VendorType | None,
+        Query(description="Only rows of this vendor type (marts that carry one)."),
+    ] = None,
+) -> Response:
+    """The caller's rows of the analytics marts (a platform key sees every supplier).
+
+    Answers carry `X-Cache: hit|miss`, an `ETag` and `X-Dataset-Version`; a new build of the
+    marts moves the version, so its numbers are served at once. Every tier may call this.
+    """
+    check_range(start, end)
+    query = MetricsQuery(visible_supplier(principal, supplier_id), start, end, grain, vendor_type)
 
     async def compute(conn: psycopg.AsyncConnection, version: int) -> bytes:
-        return await read_metrics(conn, query, version)
+        return await read_metrics(conn, query, version, state.catalog)
 
     try:
         return await cached_answer(
             request,
             state,
             dataset=ANALYTICS_DATASET,
-            tenant=principal.tenant,
-            query=normalize_query(
-                {"supplier_id": query.supplier_id, "start": query.start, "end": query.end}
-            ),
+            principal=principal,
+            query=normalize_query(query.as_params()),
             compute=compute,
         )
     except MartsNotBuilt as error:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error), headers={"Retry-After": "60"}
-        ) from error
+        raise not_built(error) from error

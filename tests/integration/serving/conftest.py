@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 import httpx
+import psycopg
 import pytest
 import redis
 from fastapi import FastAPI
 
+from serving.config import ServingConfig
 from serving.main import create_app
+from serving.tenancy import apply_tenancy
+from serving.wedding_day import uk_today
 from tests.support import throwaway_database
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
@@ -23,6 +28,7 @@ from wedsync.warehouse import apply_schema, connect
 REDIS_URL = urlparse(get_settings().redis_url)._replace(path="/5").geturl()
 PHOTOGRAPHER = "sup_000001"  # photographer in London
 VENUE = "sup_000002"  # venue in Wales
+FLORIST = "sup_000003"  # florist in Scotland, enterprise tier
 
 MARTS_DDL = """
 create schema if not exists marts;
@@ -59,7 +65,14 @@ def warehouse_url() -> Iterator[str]:
     with throwaway_database("wedsync_serving") as url:
         with connect(url) as conn:
             apply_schema(conn)
+            apply_tenancy(conn)
         yield url
+
+
+def after_dbt_build(conn: psycopg.Connection) -> None:
+    """What dbt's `on-run-end` hook does: re-apply the policies and grants to new tables."""
+    conn.execute("call app.apply_row_level_security()")
+    conn.commit()
 
 
 @pytest.fixture
@@ -67,8 +80,68 @@ def marts(warehouse_url: str) -> str:
     """The warehouse with two suppliers' vendor performance and three markets' seasonality."""
     with connect(warehouse_url) as conn:
         conn.execute(MARTS_DDL)
-        conn.commit()
+        after_dbt_build(conn)
     return warehouse_url
+
+
+INSIGHT_MARTS_DDL = """
+create table marts.seasonal_demand (
+    month date, vendor_type text, region text, enquiries bigint, bookings bigint,
+    conversion_rate numeric, enquiries_yoy_change numeric);
+insert into marts.seasonal_demand values
+    ('2026-08-01', 'photographer', 'london', 412, 97, 0.2354, 0.08),
+    ('2026-08-01', 'venue', 'wales', 150, 40, 0.2667, -0.02);
+create table marts.market_benchmarks (
+    quarter date, vendor_type text, region text, suppliers bigint,
+    p25_conversion_rate numeric, p50_conversion_rate numeric, p75_conversion_rate numeric);
+insert into marts.market_benchmarks values
+    ('2026-01-01', 'photographer', 'london', 12, 0.12, 0.2, 0.3),
+    ('2026-04-01', 'photographer', 'london', 14, 0.13, 0.21, 0.31),
+    ('2026-04-01', 'venue', 'wales', 6, 0.2, 0.25, 0.33);
+create table marts.wedding_day_alerts (
+    booking_id text, supplier_id text, couple_id text, vendor_type text, region text,
+    wedding_date date, days_left integer, as_of_date date, total_value_gbp numeric(14, 2),
+    paid_gbp numeric(14, 2), outstanding_gbp numeric(14, 2), has_unpaid_balance boolean,
+    missing_details text);
+insert into marts.wedding_day_alerts values
+    ('bkg_0000001', 'sup_000001', 'cpl_000011', 'photographer', 'london', %(soon)s, 3,
+     %(today)s, 2000, 500, 1500, true, null),
+    ('bkg_0000002', 'sup_000002', 'cpl_000012', 'venue', 'wales', %(soon)s, 3,
+     %(today)s, 9000, 9000, 0, false, 'guest_count');
+create table marts.fct_bookings (
+    booking_id text, supplier_id text, couple_id text, status text, wedding_date date);
+insert into marts.fct_bookings values
+    ('bkg_0000003', 'sup_000002', 'cpl_000013', 'confirmed', %(tomorrow)s),
+    ('bkg_0000004', 'sup_000001', 'cpl_000014', 'cancelled', %(today)s);
+create table marts.dim_suppliers (
+    supplier_id text, vendor_type text, region text, price_band text, base_price_gbp numeric);
+insert into marts.dim_suppliers values
+    ('sup_000001', 'photographer', 'london', 'premium', 1800),
+    ('sup_000002', 'venue', 'wales', 'luxury', 12000);
+create table predictions.pipeline_value (
+    supplier_id text, open_enquiries integer, expected_bookings double precision,
+    expected_revenue_gbp numeric(14, 2));
+insert into predictions.pipeline_value values
+    ('sup_000001', 8, 1.9, 3420.00), ('sup_000002', 3, 0.8, 9600.00);
+"""
+
+
+@pytest.fixture
+def insight_marts(marts: str) -> str:
+    """The marts plus demand, benchmarks, alerts, bookings, suppliers and pipeline value.
+
+    The venue has a confirmed wedding tomorrow (wedding-day priority); the photographer's
+    booking today was cancelled (no priority).
+    """
+    today = uk_today()
+    dates = {"today": today, "tomorrow": today + dt.timedelta(days=1)}
+    with connect(marts) as conn:
+        # Several statements with parameters: bound client-side.
+        psycopg.ClientCursor(conn).execute(
+            INSIGHT_MARTS_DDL, {**dates, "soon": today + dt.timedelta(days=3)}
+        )
+        after_dbt_build(conn)
+    return marts
 
 
 @pytest.fixture
@@ -83,20 +156,30 @@ def redis_db() -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def keys(warehouse_url: str) -> dict[str, str]:
-    """A platform key and one key per supplier."""
+    """Platform keys (admin, analyst), one admin key per supplier, and role/tier variants."""
     with connect(warehouse_url) as conn:
         return {
             "platform": create_api_key(conn, None, "platform", "tests"),
+            "analyst": create_api_key(conn, None, "platform", "tests", role="platform_analyst"),
             PHOTOGRAPHER: create_api_key(conn, PHOTOGRAPHER, "professional", "tests"),
             VENUE: create_api_key(conn, VENUE, "free", "tests"),
+            FLORIST: create_api_key(conn, FLORIST, "enterprise", "tests"),
+            "viewer": create_api_key(
+                conn, PHOTOGRAPHER, "professional", "tests", role="supplier_viewer"
+            ),
         }
 
 
 @asynccontextmanager
-async def serve(warehouse_url: str, redis_url: str = REDIS_URL) -> AsyncIterator[FastAPI]:
-    """The app pointed at a warehouse and a Redis, its lifespan running."""
+async def serve(
+    warehouse_url: str, redis_url: str = REDIS_URL, rate_limits: dict[str, int | None] | None = None
+) -> AsyncIterator[FastAPI]:
+    """The app pointed at a warehouse and a Redis (and tier limits), its lifespan running."""
     settings = dataclasses.replace(get_settings(), database_url=warehouse_url, redis_url=redis_url)
-    application = create_app(settings)
+    config = ServingConfig.from_env(settings)
+    if rate_limits is not None:
+        config = dataclasses.replace(config, rate_limits={**config.rate_limits, **rate_limits})
+    application = create_app(settings, config)
     async with application.router.lifespan_context(application):
         yield application
 

@@ -8,7 +8,14 @@ import datetime as dt
 import pytest
 import redis.asyncio as redis
 
-from serving.cache import CachedAnswer, ResponseCache, cache_key, etag_of, normalize_query
+from serving.cache import (
+    CachedAnswer,
+    LocalAnswers,
+    ResponseCache,
+    cache_key,
+    etag_of,
+    normalize_query,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -38,8 +45,8 @@ def test_etags_change_with_the_body() -> None:
     assert etag_of(b"{}").startswith('"') and len(etag_of(b"{}")) == 34
 
 
-async def test_concurrent_misses_compute_once_and_a_dead_redis_is_a_miss() -> None:
-    # Nothing listens on port 1: every Redis call fails, which the cache treats as a miss.
+async def test_concurrent_misses_compute_once_and_a_dead_redis_leaves_the_worker_memory() -> None:
+    # Nothing listens on port 1: every Redis call fails; only this worker's memory answers.
     cache = ResponseCache(redis.Redis(port=1, socket_connect_timeout=0.1))
     computations = 0
 
@@ -52,4 +59,19 @@ async def test_concurrent_misses_compute_once_and_a_dead_redis_is_a_miss() -> No
     answers = await asyncio.gather(*(cache.compute_once("k", compute) for _ in range(5)))
     assert computations == 1
     assert {answer.body for answer in answers} == {b'{"enquiries": 40}'}
-    assert await cache.get("k") is None
+    assert await cache.get("k") == answers[0]
+    assert await cache.get("another") is None
+
+
+def test_the_worker_memory_drops_the_least_recently_used_beyond_its_bounds() -> None:
+    local = LocalAnswers(max_entries=2, max_bytes=10)
+    local.put("a", CachedAnswer.of(b"1234"))
+    local.put("b", CachedAnswer.of(b"5678"))
+    assert local.get("a") is not None  # now "b" is the least recently used
+    local.put("c", CachedAnswer.of(b"90"))
+    assert local.get("a") is not None
+    assert local.get("b") is None
+    local.put("d", CachedAnswer.of(b"123456789"))  # 9 bytes: only "d" fits in 10
+    assert [key for key in "acd" if local.get(key) is not None] == ["d"]
+    local.put("huge", CachedAnswer.of(b"x" * 11))
+    assert local.get("huge") is None

@@ -50,6 +50,6 @@ def test_bad_owners_are_refused_naming_the_field(
 
 
 def test_a_principal_knows_its_tenant() -> None:
-    assert Principal("k", "sup_000001", "free").tenant == "sup_000001"
-    platform = Principal("k", None, "platform")
+    assert Principal("k", "sup_000001", "free", "supplier_admin").tenant == "sup_000001"
+    platform = Principal("k", None, "platform", "platform_admin")
     assert platform.is_platform and platform.tenant == "platform"

@@ -1,0 +1,78 @@
+"""`POST /api/auth/token` and `/api/auth/refresh`: short-lived tokens for browser dashboards.
+
+A dashboard should not keep a long-lived API key in the browser: it exchanges the key once
+for a 15-minute access token and a refresh token, then renews with the refresh token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials
+
+from serving.api.deps import State, bearer_scheme, unauthorized, verified_key, warehouse_unavailable
+from serving.db import WAREHOUSE_DOWN
+from serving.refresh_tokens import RefreshRefused, issue_refresh_token, rotate_refresh_token
+from serving.schemas import ErrorAnswer, RefreshRequest, TokenAnswer
+from wedsync.api_keys import KEY_PREFIX, Principal
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorAnswer, "description": "The body is not JSON"},
+    401: {"model": ErrorAnswer},
+    503: {"model": ErrorAnswer},
+}
+
+
+def _answer(state: State, principal: Principal, refresh_token: str) -> TokenAnswer:
+    return TokenAnswer(
+        access_token=state.tokens.issue(principal),
+        token_type="bearer",
+        expires_in=state.tokens.lifetime_seconds,
+        refresh_token=refresh_token,
+        role=principal.role,
+    )
+
+
+@router.post(
+    "/token",
+    response_model=TokenAnswer,
+    summary="Exchange an API key for an access token and a refresh token",
+    responses=_RESPONSES,
+)
+async def token(
+    state: State,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> TokenAnswer:
+    """Send the API key as `Authorization: Bearer wsk_...`; access tokens cannot mint more."""
+    if credentials is None or not credentials.credentials.startswith(f"{KEY_PREFIX}_"):
+        raise unauthorized("send the API key (not an access token) as `Authorization: Bearer`")
+    principal = await verified_key(state, credentials.credentials)
+    try:
+        async with state.pool.connection() as conn, conn.transaction():
+            refresh = await issue_refresh_token(conn, principal.key_id)
+    except WAREHOUSE_DOWN as error:
+        raise warehouse_unavailable() from error
+    return _answer(state, principal, refresh)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenAnswer,
+    summary="Exchange a refresh token (single use) for new tokens",
+    responses=_RESPONSES,
+)
+async def refresh(state: State, body: RefreshRequest) -> TokenAnswer:
+    """The refresh token is used up; a used one presented again revokes its whole session."""
+    try:
+        async with state.pool.connection() as conn:
+            principal, successor = await rotate_refresh_token(conn, body.refresh_token)
+    except RefreshRefused as error:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail=str(error), headers={"WWW-Authenticate": "Bearer"}
+        ) from error
+    except WAREHOUSE_DOWN as error:
+        raise warehouse_unavailable() from error
+    return _answer(state, principal, successor)

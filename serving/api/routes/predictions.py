@@ -1,0 +1,65 @@
+"""`POST /api/predictions/booking-probability`: score an enquiry with the champion model."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+from psycopg.errors import InsufficientPrivilege, UndefinedTable
+
+from ml.online_features import SUPPLIER_PROFILE_SQL, SupplierProfile, posted_enquiry_features
+from serving.api.deps import AnalyticsPrincipal, State, warehouse_unavailable
+from serving.api.routes.metrics import READ_RESPONSES, not_built, visible_supplier
+from serving.db import WAREHOUSE_DOWN
+from serving.marts import MartsNotBuilt
+from serving.schemas import BookingProbabilityAnswer, BookingProbabilityRequest, ErrorAnswer
+from serving.scoring import ModelUnavailable
+from serving.tenancy import tenant_scope
+from serving.wedding_day import uk_today
+
+router = APIRouter(prefix="/api/predictions", tags=["predictions"])
+
+
+@router.post(
+    "/booking-probability",
+    response_model=BookingProbabilityAnswer,
+    summary="The probability that an enquiry becomes a booking (champion model)",
+    responses={
+        **READ_RESPONSES,
+        400: {"model": ErrorAnswer, "description": "The body is not JSON"},
+    },
+)
+async def booking_probability(
+    state: State, principal: AnalyticsPrincipal, enquiry: BookingProbabilityRequest
+) -> BookingProbabilityAnswer:
+    """Score a posted enquiry for a supplier with the registered champion model.
+
+    Supplier keys score enquiries to themselves (the default); platform keys name the supplier.
+    Professional tier and above. `503` until a model is promoted.
+    """
+    supplier_id = visible_supplier(principal, enquiry.supplier_id)
+    if supplier_id is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail="supplier_id is required with a platform key",
+        )
+    try:
+        async with state.pool.connection() as conn, tenant_scope(conn, principal):
+            cursor = await conn.execute(SUPPLIER_PROFILE_SQL, (supplier_id,))
+            row = await cursor.fetchone()
+    except WAREHOUSE_DOWN as error:
+        raise warehouse_unavailable() from error
+    except (UndefinedTable, InsufficientPrivilege) as error:
+        raise not_built(MartsNotBuilt(["dim_suppliers"])) from error
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"supplier {supplier_id} not found")
+    try:
+        features = posted_enquiry_features(enquiry.model_dump(), SupplierProfile(*row), uk_today())
+        version, probability = await state.scorer.score(features)
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(error)) from error
+    except ModelUnavailable as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error), headers={"Retry-After": "60"}
+        ) from error
+    return BookingProbabilityAnswer(
+        supplier_id=supplier_id, probability=probability, model_version=version
+    )

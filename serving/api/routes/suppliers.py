@@ -1,0 +1,58 @@
+"""`GET /api/suppliers/{supplier_id}/performance`: one supplier's numbers against its market."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import psycopg
+from fastapi import APIRouter, HTTPException, Path, Request, Response, status
+
+from serving.api.answers import cached_answer
+from serving.api.deps import AnalyticsPrincipal, State
+from serving.api.routes.metrics import READ_RESPONSES, not_built, visible_supplier
+from serving.insight_schemas import SupplierPerformanceAnswer
+from serving.insights import SupplierNotFound, read_supplier_performance
+from serving.marts import MartsNotBuilt
+from serving.readers import Source
+from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET
+
+router = APIRouter(prefix="/api/suppliers", tags=["suppliers"])
+
+
+@router.get(
+    "/{supplier_id}/performance",
+    response_model=SupplierPerformanceAnswer,
+    summary="A supplier's performance, totals with confidence interval, market benchmark",
+    responses=READ_RESPONSES,
+)
+async def supplier_performance(
+    request: Request,
+    state: State,
+    principal: AnalyticsPrincipal,
+    supplier_id: Annotated[str, Path(pattern=r"^sup_[0-9]{6}$", examples=["sup_000123"])],
+) -> Response:
+    """The supplier's months of performance and totals; another supplier's id is `404`.
+
+    Professional tier and above; a platform key may ask for any supplier.
+    """
+    visible = visible_supplier(principal, supplier_id)
+    assert visible is not None  # the path always names a supplier
+
+    async def compute(conn: psycopg.AsyncConnection, version: int) -> bytes:
+        return await read_supplier_performance(Source(conn, version, state.catalog), visible)
+
+    try:
+        return await cached_answer(
+            request,
+            state,
+            dataset=ANALYTICS_DATASET,
+            principal=principal,
+            query="-",
+            compute=compute,
+        )
+    except MartsNotBuilt as error:
+        raise not_built(error) from error
+    except SupplierNotFound as error:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"supplier {supplier_id} not found"
+        ) from error

@@ -1,0 +1,73 @@
+"""The serving API's own settings: rate limits per tier, the JWT secret, its database role.
+
+`wedsync.settings` says where the shared services are; this says how the API behaves. Values
+come from environment variables so an operator can tune tiers without a release.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from wedsync.settings import Settings
+
+#: The database role the API connects as: it owns nothing and cannot bypass row-level security.
+API_ROLE = "wedsync_api"
+DEFAULT_RATE_LIMITS: dict[str, int | None] = {
+    "free": 1,
+    "professional": 100,
+    "enterprise": None,  # no limit
+    "platform": None,
+}
+
+
+def _limit_from_env(tier: str, default: int | None) -> int | None:
+    """`WEDSYNC_RATE_LIMIT_<TIER>`: requests per window, or `none` for no limit."""
+    name = f"WEDSYNC_RATE_LIMIT_{tier.upper()}"
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() == "none":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a positive integer or 'none'; got {raw!r}")
+    return int(raw)
+
+
+def api_database_url(database_url: str) -> str:
+    """The warehouse URL with the API's role as the user (`WEDSYNC_API_DATABASE_URL` wins)."""
+    configured = os.environ.get("WEDSYNC_API_DATABASE_URL")
+    if configured:
+        return configured
+    url = urlparse(database_url)
+    host = url.netloc.rpartition("@")[2]
+    return url._replace(netloc=f"{API_ROLE}@{host}").geturl()
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    """How the API behaves: limits per tier, the rate window, where it connects as `wedsync_api`."""
+
+    api_database_url: str
+    rate_limits: dict[str, int | None] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    rate_window_seconds: int = 60
+    #: Suppliers with a wedding today or tomorrow never get less than this tier's limit.
+    wedding_day_floor_tier: str = "professional"
+
+    @classmethod
+    def from_env(cls, settings: Settings) -> ServingConfig:
+        """The configuration of `settings`' warehouse, with `WEDSYNC_RATE_*` overrides."""
+        window = os.environ.get("WEDSYNC_RATE_WINDOW_SECONDS", "60")
+        if not window.isdigit() or int(window) < 1:
+            raise ValueError(
+                f"WEDSYNC_RATE_WINDOW_SECONDS must be a positive integer; got {window!r}"
+            )
+        return cls(
+            api_database_url=api_database_url(settings.database_url),
+            rate_limits={
+                tier: _limit_from_env(tier, default)
+                for tier, default in DEFAULT_RATE_LIMITS.items()
+            },
+            rate_window_seconds=int(window),
+        )

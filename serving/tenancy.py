@@ -1,0 +1,162 @@
+"""Tenant isolation in the database: the API's role, row-level security, per-request scope.
+
+The API connects as `wedsync_api`, which owns nothing and has no BYPASSRLS. Every table with a
+`supplier_id` column in the served schemas gets the policy `supplier_isolation`: a row is
+visible only when the transaction's `wedsync.supplier_id` setting names its supplier, or its
+`wedsync.scope` is `platform`. Both are set with `set_config(..., true)` inside the request's
+transaction, so they vanish with it and a pooled connection can never carry a tenant over.
+With neither set, a query sees nothing: a forgotten scope fails closed.
+
+`app.apply_row_level_security()` is the one place that knows the policy. The API calls it at
+start-up and dbt calls it after each build (`dbt_project/macros/row_level_security.sql`),
+because a rebuilt mart is a new table without policies or grants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import psycopg
+
+from serving.config import API_ROLE
+from wedsync.api_keys import Principal
+from wedsync.events.contract import Event
+from wedsync.events.store import EventPartitions
+from wedsync.warehouse.event_tables import month_start
+
+PLATFORM_SCOPE = "platform"
+
+TENANCY_DDL = f"""
+-- Roles are shared by every database of the server, and concurrent `alter role`s fail, so
+-- the role is only created or corrected when it has to be.
+do $$ begin
+    if not exists (select 1 from pg_roles where rolname = '{API_ROLE}') then
+        create role {API_ROLE} login nosuperuser nocreatedb nocreaterole nobypassrls;
+    elsif exists (select 1 from pg_roles
+                  where rolname = '{API_ROLE}' and (rolsuper or rolbypassrls)) then
+        alter role {API_ROLE} nosuperuser nobypassrls;
+    end if;
+exception when duplicate_object or unique_violation then null;
+end $$;
+
+create or replace procedure app.apply_row_level_security()
+language plpgsql as $proc$
+declare
+    target record;
+    writable text[][] := array[
+        ['raw.events', 'insert, update'], ['raw.event_ids', 'insert'],
+        ['raw.events_rejected', 'insert'], ['raw.couples', 'update'],
+        ['raw.enquiries', 'update'], ['raw.bookings', 'update'], ['raw.reviews', 'update'],
+        ['app.api_keys', 'update'], ['app.audit_log', 'insert'],
+        ['app.refresh_tokens', 'insert, update'], ['app.api_usage', 'insert, update']];
+    i integer;
+begin
+    if not exists (select 1 from pg_roles where rolname = '{API_ROLE}') then
+        return;
+    end if;
+    for target in
+        select nspname from pg_namespace
+        where nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+    loop
+        execute format('grant usage on schema %I to {API_ROLE}', target.nspname);
+        execute format('grant usage on all sequences in schema %I to {API_ROLE}',
+                       target.nspname);
+    end loop;
+    for target in
+        select c.oid::regclass as relation, n.nspname, c.relname, c.relrowsecurity,
+               has_table_privilege('{API_ROLE}', c.oid, 'select') as granted,
+               exists (select 1 from pg_attribute a
+                       where a.attrelid = c.oid and a.attname = 'supplier_id'
+                         and not a.attisdropped) as per_supplier
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p') and not c.relispartition
+          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+    loop
+        -- API keys are looked up before the caller is known; they are not tenant data.
+        if target.per_supplier and (target.nspname, target.relname) <> ('app', 'api_keys') then
+            -- Only what is missing: altering a table locks it against the API's reads.
+            if not target.relrowsecurity then
+                execute format('alter table %s enable row level security', target.relation);
+            end if;
+            if not exists (select 1 from pg_policy
+                           where polrelid = target.relation
+                             and polname = 'supplier_isolation') then
+                execute format(
+                    'create policy supplier_isolation on %s to {API_ROLE} '
+                    'using (current_setting(''wedsync.scope'', true) = ''{PLATFORM_SCOPE}'' '
+                    '       or supplier_id = current_setting(''wedsync.supplier_id'', true)) '
+                    'with check (current_setting(''wedsync.scope'', true) = ''{PLATFORM_SCOPE}'' '
+                    '       or supplier_id = current_setting(''wedsync.supplier_id'', true))',
+                    target.relation);
+            end if;
+        end if;
+        if not target.granted then
+            execute format('grant select on %s to {API_ROLE}', target.relation);
+        end if;
+    end loop;
+    for i in 1 .. array_length(writable, 1) loop
+        if to_regclass(writable[i][1]) is not null then
+            execute format('grant %s on %s to {API_ROLE}', writable[i][2], writable[i][1]);
+        end if;
+    end loop;
+end $proc$;
+
+-- The API may need a partition of raw.events for a month it has not seen; it owns nothing, so
+-- it asks this function, which runs as the warehouse owner and can create nothing else.
+create or replace function app.create_event_partition(month date) returns void
+language plpgsql security definer set search_path = pg_catalog, pg_temp as $fn$
+declare
+    first_day date := date_trunc('month', month)::date;
+begin
+    execute format(
+        'create table if not exists raw.%I partition of raw.events for values from (%L) to (%L)',
+        'events_p' || to_char(first_day, 'YYYYMM'),
+        first_day::timestamp at time zone 'UTC',
+        (first_day + interval '1 month')::timestamp at time zone 'UTC');
+end $fn$;
+revoke all on function app.create_event_partition(date) from public;
+grant execute on function app.create_event_partition(date) to {API_ROLE};
+"""
+
+_SCOPE = "select set_config('wedsync.supplier_id', %s, true), set_config('wedsync.scope', %s, true)"
+
+
+def apply_tenancy(conn: psycopg.Connection) -> None:
+    """Create the API role, the policy procedure and the partition function; apply policies.
+
+    Runs as the warehouse owner (it creates a role, so it needs CREATEROLE).
+    """
+    with conn.transaction():
+        conn.execute(TENANCY_DDL)
+        conn.execute("call app.apply_row_level_security()")
+
+
+@asynccontextmanager
+async def tenant_scope(
+    conn: psycopg.AsyncConnection, principal: Principal | None
+) -> AsyncIterator[psycopg.AsyncConnection]:
+    """A transaction that sees `principal`'s rows only (every row for platform or None).
+
+    `None` is for the API's own background work (usage flushes, wedding-day priority).
+    """
+    platform = principal is None or principal.is_platform
+    supplier = "" if principal is None or principal.supplier_id is None else principal.supplier_id
+    async with conn.transaction():
+        await conn.execute(_SCOPE, (supplier, PLATFORM_SCOPE if platform else ""))
+        yield conn
+
+
+class OwnerlessEventPartitions(EventPartitions):
+    """`EventPartitions` for a role that owns nothing: new months through the definer function."""
+
+    async def ensure(self, conn: psycopg.AsyncConnection, events: list[Event]) -> None:
+        """Create the missing monthly partitions for `events` via `app.create_event_partition`."""
+        missing = {month_start(event.occurred_at) for event in events} - self._known
+        if not missing:
+            return
+        async with conn.transaction():
+            await conn.execute("select pg_advisory_xact_lock(%s)", (self._LOCK_ID,))
+            for month in sorted(missing):
+                await conn.execute("select app.create_event_partition(%s)", (month,))
+        self._known |= missing

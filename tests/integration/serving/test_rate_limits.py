@@ -1,0 +1,127 @@
+"""Tiers and rate limits: sliding windows in Redis, 429s, wedding-day priority, Redis down."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+import redis
+
+from tests.integration.serving.conftest import (
+    DEAD_REDIS_URL,
+    FLORIST,
+    PHOTOGRAPHER,
+    VENUE,
+    bearer,
+    client_of,
+    serve,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+METRICS = "/api/analytics/metrics"
+INSIGHTS = "/api/analytics/wedding-insights"
+
+
+async def test_the_free_tier_gets_one_request_a_minute_then_429_with_headers(
+    api: httpx.AsyncClient, marts: str, keys: dict[str, str]
+) -> None:
+    first = await api.get(METRICS, headers=bearer(keys[VENUE]))
+    assert first.status_code == 200
+    assert first.headers["x-ratelimit-limit"] == "1"
+    assert first.headers["x-ratelimit-remaining"] == "0"
+    assert 0 < int(first.headers["x-ratelimit-reset"]) <= 60
+
+    second = await api.get(METRICS, headers=bearer(keys[VENUE]))
+    assert second.status_code == 429
+    assert 1 <= int(second.headers["retry-after"]) <= 60
+    assert second.headers["x-ratelimit-remaining"] == "0"
+    assert "free tier" in second.json()["detail"]
+    # Another supplier's window is its own.
+    assert (await api.get(METRICS, headers=bearer(keys[PHOTOGRAPHER]))).status_code == 200
+
+
+async def test_the_free_tier_has_basic_metrics_only(
+    api: httpx.AsyncClient, insight_marts: str, keys: dict[str, str]
+) -> None:
+    refused = await api.get(INSIGHTS, headers=bearer(keys[VENUE]))
+    assert refused.status_code == 403
+    assert "professional" in refused.json()["detail"]
+    assert (await api.get(INSIGHTS, headers=bearer(keys[PHOTOGRAPHER]))).status_code == 200
+
+
+async def test_the_window_is_shared_by_every_worker_through_redis(
+    marts: str, redis_db: redis.Redis, keys: dict[str, str]
+) -> None:
+    limits = {"professional": 3}
+    async with (
+        serve(marts, rate_limits=limits) as one,
+        serve(marts, rate_limits=limits) as two,
+        client_of(one) as first_worker,
+        client_of(two) as second_worker,
+    ):
+        headers = bearer(keys[PHOTOGRAPHER])
+        answers = [
+            await worker.get(METRICS, headers=headers)
+            for worker in (first_worker, second_worker, first_worker, second_worker)
+        ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert redis_db.zcard(f"wedsync:ratelimit:{PHOTOGRAPHER}") == 3
+
+
+async def test_enterprise_and_platform_are_never_limited_nor_counted(
+    marts: str, redis_db: redis.Redis, keys: dict[str, str]
+) -> None:
+    async with (
+        serve(marts, rate_limits={"professional": 1, "free": 1}) as app,
+        client_of(app) as client,
+    ):
+        for key in (keys[FLORIST], keys["platform"]):
+            answers = [await client.get(METRICS, headers=bearer(key)) for _ in range(5)]
+            assert {a.status_code for a in answers} == {200}
+            assert "x-ratelimit-limit" not in answers[-1].headers
+    assert redis_db.keys("wedsync:ratelimit:*") == []
+
+
+async def test_a_supplier_marrying_tomorrow_gets_at_least_the_professional_limit(
+    insight_marts: str, redis_db: redis.Redis, keys: dict[str, str]
+) -> None:
+    async with serve(insight_marts, rate_limits={"professional": 3}) as app:
+        await app.state.serving.wedding_day.refresh()
+        assert app.state.serving.wedding_day.suppliers == {VENUE}
+        async with client_of(app) as client:
+            venue = [await client.get(METRICS, headers=bearer(keys[VENUE])) for _ in range(4)]
+    # The venue is on the free tier (1/min) but has a confirmed wedding tomorrow.
+    assert [a.status_code for a in venue] == [200, 200, 200, 429]
+    assert venue[0].headers["x-ratelimit-limit"] == "3"
+
+
+async def test_with_redis_down_limits_hold_in_process(marts: str, keys: dict[str, str]) -> None:
+    async with serve(marts, DEAD_REDIS_URL) as app, client_of(app) as client:
+        answers = [await client.get(METRICS, headers=bearer(keys[VENUE])) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 429]
+    assert answers[1].headers["x-ratelimit-limit"] == "1"
+
+
+async def test_ingest_with_a_platform_key_is_not_rate_limited(
+    marts: str, redis_db: redis.Redis, keys: dict[str, str]
+) -> None:
+    event = {
+        "event_type": "profile_view",
+        "occurred_at": "2026-05-01T11:00:00Z",
+        "supplier_id": PHOTOGRAPHER,
+        "properties": {},
+    }
+    async with serve(marts, rate_limits={"platform": None}) as app, client_of(app) as client:
+        answers = [
+            await client.post(
+                "/api/events",
+                json=[{**event, "event_id": str(uuid.uuid4())}],
+                headers=bearer(keys["platform"]),
+            )
+            for _ in range(5)
+        ]
+    assert {a.status_code for a in answers} == {202}
+    assert all("x-ratelimit-limit" not in a.headers for a in answers)

@@ -11,18 +11,19 @@ Every cached read route goes through `cached_answer`, so they all behave alike:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import psycopg
-from fastapi import Request, Response, status
+from fastapi import HTTPException, Request, Response, status
 from psycopg.errors import InsufficientPrivilege
 
 from serving.api.deps import ServingState, warehouse_unavailable
-from serving.cache import CachedAnswer, cache_key
+from serving.cache import CachedAnswer, cache_key, normalize_query
 from serving.db import WAREHOUSE_DOWN
+from serving.marts import MartsNotBuilt
 from serving.tenancy import tenant_scope
 from wedsync.api_keys import Principal
-from wedsync.warehouse.dataset_versions import read_dataset_version_async
+from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version_async
 
 #: Postgres down, or a mart dbt has just rebuilt without its grants yet: stale-if-error.
 UNREADABLE: tuple[type[Exception], ...] = (*WAREHOUSE_DOWN, InsufficientPrivilege)
@@ -90,3 +91,35 @@ async def cached_answer(
         response = _respond(request, stale, "hit", last_version)
         response.headers["Warning"] = STALE_WARNING
         return response
+
+
+def not_built(error: MartsNotBuilt) -> HTTPException:
+    """503 naming the marts a route needs that no build has made yet."""
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error), headers={"Retry-After": "60"}
+    )
+
+
+async def analytics_answer(
+    request: Request,
+    state: ServingState,
+    principal: Principal,
+    params: Mapping[str, object],
+    compute: Compute,
+) -> Response:
+    """`cached_answer` over the `analytics` dataset (the marts and predictions Dagster builds).
+
+    The route's query parameters are normalized into the cache key; marts not built yet are a
+    `503` naming them.
+    """
+    try:
+        return await cached_answer(
+            request,
+            state,
+            dataset=ANALYTICS_DATASET,
+            principal=principal,
+            query=normalize_query(params),
+            compute=compute,
+        )
+    except MartsNotBuilt as error:
+        raise not_built(error) from error

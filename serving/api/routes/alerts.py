@@ -5,15 +5,12 @@ from __future__ import annotations
 import psycopg
 from fastapi import APIRouter, Request, Response
 
-from serving.api.answers import cached_answer
+from serving.api.answers import analytics_answer
 from serving.api.deps import AnalyticsPrincipal, State
-from serving.api.routes.metrics import READ_RESPONSES, SupplierFilter, not_built, visible_supplier
-from serving.cache import normalize_query
+from serving.api.routes.metrics import READ_RESPONSES, SupplierFilter, visible_supplier
 from serving.insight_schemas import WeddingDayAlertsAnswer
 from serving.insights import read_wedding_day_alerts
-from serving.marts import MartsNotBuilt
 from serving.readers import Audience, Source
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
@@ -39,14 +36,4 @@ async def wedding_day_alerts(
     async def compute(conn: psycopg.AsyncConnection, version: int) -> bytes:
         return await read_wedding_day_alerts(Source(conn, version, state.catalog), audience)
 
-    try:
-        return await cached_answer(
-            request,
-            state,
-            dataset=ANALYTICS_DATASET,
-            principal=principal,
-            query=normalize_query(audience.params()),
-            compute=compute,
-        )
-    except MartsNotBuilt as error:
-        raise not_built(error) from error
+    return await analytics_answer(request, state, principal, audience.params(), compute)

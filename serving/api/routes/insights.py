@@ -7,15 +7,13 @@ from typing import Annotated
 import psycopg
 from fastapi import APIRouter, Query, Request, Response
 
-from serving.api.answers import cached_answer
+from serving.api.answers import analytics_answer
 from serving.api.deps import AnalyticsPrincipal, State
-from serving.api.routes.metrics import READ_RESPONSES, SupplierFilter, not_built, visible_supplier
-from serving.cache import normalize_query
+from serving.api.routes.metrics import READ_RESPONSES, SupplierFilter, visible_supplier
 from serving.insight_schemas import WeddingInsightsAnswer
 from serving.insights import read_wedding_insights
-from serving.marts import MartsNotBuilt, VendorType
+from serving.marts import VendorType
 from serving.readers import Audience, Source
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -49,14 +47,4 @@ async def wedding_insights(
     async def compute(conn: psycopg.AsyncConnection, version: int) -> bytes:
         return await read_wedding_insights(Source(conn, version, state.catalog), audience)
 
-    try:
-        return await cached_answer(
-            request,
-            state,
-            dataset=ANALYTICS_DATASET,
-            principal=principal,
-            query=normalize_query(audience.params()),
-            compute=compute,
-        )
-    except MartsNotBuilt as error:
-        raise not_built(error) from error
+    return await analytics_answer(request, state, principal, audience.params(), compute)

@@ -8,13 +8,11 @@ from typing import Annotated
 import psycopg
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from serving.api.answers import cached_answer
+from serving.api.answers import analytics_answer
 from serving.api.deps import LimitedPrincipal, State
-from serving.cache import normalize_query
-from serving.marts import Grain, MartsNotBuilt, MetricsQuery, VendorType, read_metrics
+from serving.marts import Grain, MetricsQuery, VendorType, read_metrics
 from serving.schemas import ErrorAnswer, MetricsAnswer
 from wedsync.api_keys import Principal
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
@@ -29,8 +27,6 @@ SupplierFilter = Annotated[
 Start = Annotated[dt.date | None, Query(description="First month/day included.")]
 End = Annotated[dt.date | None, Query(description="Last month/day included.")]
 
-#: Answers about data that is not built yet: 503 with a hint, retried in a minute.
-NOT_BUILT = status.HTTP_503_SERVICE_UNAVAILABLE
 READ_RESPONSES: dict[int | str, dict[str, object]] = {
     304: {"description": "Not modified (the `If-None-Match` ETag still matches)"},
     401: {"model": ErrorAnswer},
@@ -57,11 +53,6 @@ def check_range(start: dt.date | None, end: dt.date | None) -> None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"start {start} is after end {end}"
         )
-
-
-def not_built(error: MartsNotBuilt) -> HTTPException:
-    """503 naming the missing marts."""
-    return HTTPException(NOT_BUILT, detail=str(error), headers={"Retry-After": "60"})
 
 
 @router.get(
@@ -101,14 +92,4 @@ async def metrics(
     async def compute(conn: psycopg.AsyncConnection, version: int) -> bytes:
         return await read_metrics(conn, query, version, state.catalog)
 
-    try:
-        return await cached_answer(
-            request,
-            state,
-            dataset=ANALYTICS_DATASET,
-            principal=principal,
-            query=normalize_query(query.as_params()),
-            compute=compute,
-        )
-    except MartsNotBuilt as error:
-        raise not_built(error) from error
+    return await analytics_answer(request, state, principal, query.as_params(), compute)

@@ -6,8 +6,9 @@ from fastapi import APIRouter, HTTPException, status
 from psycopg.errors import InsufficientPrivilege, UndefinedTable
 
 from ml.online_features import SUPPLIER_PROFILE_SQL, SupplierProfile, posted_enquiry_features
+from serving.api.answers import not_built
 from serving.api.deps import AnalyticsPrincipal, State, warehouse_unavailable
-from serving.api.routes.metrics import READ_RESPONSES, not_built, visible_supplier
+from serving.api.routes.metrics import READ_RESPONSES, visible_supplier
 from serving.db import WAREHOUSE_DOWN
 from serving.marts import MartsNotBuilt
 from serving.schemas import BookingProbabilityAnswer, BookingProbabilityRequest, ErrorAnswer

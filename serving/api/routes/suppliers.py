@@ -7,14 +7,12 @@ from typing import Annotated
 import psycopg
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
-from serving.api.answers import cached_answer
+from serving.api.answers import analytics_answer
 from serving.api.deps import AnalyticsPrincipal, State
-from serving.api.routes.metrics import READ_RESPONSES, not_built, visible_supplier
+from serving.api.routes.metrics import READ_RESPONSES, visible_supplier
 from serving.insight_schemas import SupplierPerformanceAnswer
 from serving.insights import SupplierNotFound, read_supplier_performance
-from serving.marts import MartsNotBuilt
 from serving.readers import Source
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET
 
 router = APIRouter(prefix="/api/suppliers", tags=["suppliers"])
 
@@ -42,16 +40,7 @@ async def supplier_performance(
         return await read_supplier_performance(Source(conn, version, state.catalog), visible)
 
     try:
-        return await cached_answer(
-            request,
-            state,
-            dataset=ANALYTICS_DATASET,
-            principal=principal,
-            query="-",
-            compute=compute,
-        )
-    except MartsNotBuilt as error:
-        raise not_built(error) from error
+        return await analytics_answer(request, state, principal, {}, compute)
     except SupplierNotFound as error:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, detail=f"supplier {supplier_id} not found"

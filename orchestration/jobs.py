@@ -13,7 +13,6 @@ analytics_job = dg.define_asset_job(
         "Everything downstream of the raw exports: dbt models and tests, quality docs, "
         "ML training and scoring, and the serving cache version."
     ),
-    tags={"wedsync/dbt": "build"},
 )
 
 nightly_analytics_schedule = dg.ScheduleDefinition(

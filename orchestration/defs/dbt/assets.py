@@ -34,6 +34,8 @@ TABLE_RELATIONS = table_relations(json.loads(MANIFEST_PATH.read_text()))
     project=wedsync_dbt_project,
     dagster_dbt_translator=WedsyncDbtTranslator(),
     name="wedsync_dbt_models",
+    # One dbt build at a time per deployment (deploy/dagster.yaml limits every pool to 1).
+    pool="dbt",
 )
 def wedsync_dbt_models(
     context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, config: DbtBuildConfig

@@ -31,6 +31,7 @@ def test_the_deployment_instance_stores_runs_and_events_in_postgres(
         with dg.DagsterInstance.get() as instance:
             assert type(instance.run_storage).__name__ == "PostgresRunStorage"
             assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+            assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
             result = dg.materialize([wedding_count], instance=instance)
             assert result.success
             stored = instance.get_latest_materialization_event(dg.AssetKey("wedding_count"))

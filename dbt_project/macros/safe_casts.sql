@@ -4,7 +4,9 @@
     a flag, never a failed run. Postgres 15 has no try_cast / pg_input_is_valid, so these small
     plpgsql functions catch the cast error. A strict pattern check runs first so that the
     exception path (a subtransaction) is only taken for values that look right but are not real,
-    such as February 30th.
+    such as February 30th. They are `parallel unsafe`: an exception block cannot start while a
+    query runs in parallel mode, not even in the leader ("cannot start subtransactions during a
+    parallel operation"), and Postgres picks parallel plans for large enough raw tables.
 #}
 {#
     Builds can overlap (the nightly build and the events sensor's run), and two concurrent
@@ -17,7 +19,7 @@ select pg_advisory_xact_lock(hashtext('wedsync.staging.safe_casts'));
 create schema if not exists staging;
 
 create or replace function staging.try_date(value text) returns date
-language plpgsql stable parallel safe as $fn$
+language plpgsql stable parallel unsafe as $fn$
 begin
     if value is null or value !~ '^\d{4}-\d{2}-\d{2}$' then
         return null;
@@ -29,7 +31,7 @@ end;
 $fn$;
 
 create or replace function staging.try_timestamptz(value text) returns timestamptz
-language plpgsql stable parallel safe as $fn$
+language plpgsql stable parallel unsafe as $fn$
 begin
     if value is null
         or value !~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|UTC|[+-]\d{2}(:?\d{2})?)?$' then
@@ -42,7 +44,7 @@ end;
 $fn$;
 
 create or replace function staging.try_numeric(value text) returns numeric
-language plpgsql stable parallel safe as $fn$
+language plpgsql stable parallel unsafe as $fn$
 begin
     if value is null or btrim(value) !~ '^[+-]?\d+(\.\d+)?$' then
         return null;
@@ -54,7 +56,7 @@ end;
 $fn$;
 
 create or replace function staging.try_integer(value text) returns integer
-language plpgsql stable parallel safe as $fn$
+language plpgsql stable parallel unsafe as $fn$
 begin
     -- Parquet exports may render a whole number stored as float as "90.0".
     if value is null or btrim(value) !~ '^[+-]?\d+(\.0+)?$' then

@@ -29,6 +29,7 @@ from serving.api.routes import (
     usage,
 )
 from serving.auth import KeyRing
+from serving.background import stop_background
 from serving.cache import ResponseCache
 from serving.config import ServingConfig
 from serving.db import create_pool, prepare_warehouse
@@ -100,9 +101,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         try:
             yield
         finally:
-            for task in background:
-                task.cancel()
-            await asyncio.gather(*background, return_exceptions=True)
+            await stop_background(background)
             await pool.close()
             await client.aclose()
 

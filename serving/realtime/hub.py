@@ -13,7 +13,6 @@ waits and subscribes again; clients keep their connections and get a fresh snaps
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import itertools
 import logging
@@ -24,6 +23,7 @@ import redis.asyncio as redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from serving.background import stop_background
 from serving.realtime.coalesce import Coalescer, SupplierDelta
 from serving.realtime.messages import delta_frame, heartbeat_frame
 from serving.realtime.subscription import Subscription
@@ -103,11 +103,7 @@ class RealtimeHub:
 
     async def stop(self) -> None:
         """Stop listening, end every subscription's feed and close the Redis connections."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_background(self._tasks)
         self._tasks = []
         for handle in self._flushes.values():
             handle.cancel()

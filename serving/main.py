@@ -15,6 +15,7 @@ import redis.asyncio as redis
 from fastapi import FastAPI
 
 from serving.api.deps import ServingState
+from serving.api.hot_reads import HotReads
 from serving.api.routes import (
     alerts,
     auth,
@@ -110,6 +111,9 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         version="0.2.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Metrics are our own Prometheus `/metrics`; FastAPI's OpenTelemetry bridge would only
+        # look up (absent) providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     for module in (
         health,
@@ -125,10 +129,16 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         quality,
     ):
         app.include_router(module.router)
+
+    def serving_state() -> ServingState | None:
+        return getattr(app.state, "serving", None)
+
+    # The observability middleware, added after, wraps the hot path: its answers are counted.
+    app.add_middleware(HotReads, state=serving_state, metrics=request_metrics)
     app.add_middleware(
         ObservabilityMiddleware,
         metrics=request_metrics,
-        usage=lambda: getattr(getattr(app.state, "serving", None), "usage", None),
+        usage=lambda: getattr(serving_state(), "usage", None),
     )
     install_realtime(app, settings.redis_url)
     return app

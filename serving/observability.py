@@ -34,6 +34,8 @@ class RequestMetrics:
             lambda: [0] * (len(LATENCY_BUCKETS) + 1)
         )
         self._sums: defaultdict[str, float] = defaultdict(float)
+        #: Answers the hot path (`serving.api.hot_reads`) gave without the full stack.
+        self.hot_reads = 0
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request and its latency."""
@@ -53,6 +55,9 @@ class RequestMetrics:
                 f'status="{status}"}} {count}'
             )
         lines += [
+            "# HELP wedsync_api_hot_reads_total Cached answers given without the full stack.",
+            "# TYPE wedsync_api_hot_reads_total counter",
+            f"wedsync_api_hot_reads_total {self.hot_reads}",
             "# HELP wedsync_api_request_duration_seconds Time to answer, by route template.",
             "# TYPE wedsync_api_request_duration_seconds histogram",
         ]

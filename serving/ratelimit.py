@@ -5,6 +5,14 @@ using Redis's clock, so every worker sees the same window and a burst at a windo
 pass twice the limit (as fixed windows allow). When Redis does not answer, each worker keeps
 its own window: limits hold per worker instead of failing open.
 
+A busy tenant would cost one Redis round trip per request, more than the rest of a cached
+answer. So a worker may claim a few slots of the window at once (a lease) and hand them out
+locally for up to `LEASE_SECONDS`: a tenant that needs a new lease within that time gets twice
+as many slots next time, up to `1 / LEASE_SHARE` of its limit; a quiet tenant gets one slot, as
+without leases. Claimed slots count in the window whether used or not, so the limit is never
+exceeded; the price is that a burst may be refused a few slots early, and a slot used up to
+`LEASE_SECONDS` after its claim leaves the window that much early.
+
 Unlimited tiers (enterprise, platform: the ingest path) never touch Redis at all.
 """
 
@@ -25,25 +33,34 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "wedsync:ratelimit"
 
-# KEYS[1]: the tenant's window. ARGV: window (ms), limit, a unique member.
-# Returns {allowed (0/1), requests in the window, ms until the oldest leaves the window}.
+#: How long a worker may hand out the slots it claimed, and the most of a limit it may claim.
+LEASE_SECONDS = 1.0
+LEASE_SHARE = 20
+MAX_LEASE = 256
+
+# KEYS[1]: the tenant's window. ARGV: window (ms), limit, a unique member prefix, slots wanted.
+# Returns {slots granted (0: refused), requests in the window, ms until the oldest leaves it}.
 _SLIDING_WINDOW = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local window = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
-local allowed = 0
-if count < tonumber(ARGV[2]) then
-    redis.call('ZADD', KEYS[1], now, ARGV[3])
-    count = count + 1
-    allowed = 1
+local granted = math.max(0, math.min(tonumber(ARGV[4]), tonumber(ARGV[2]) - count))
+if granted > 0 then
+    local slots = {}
+    for i = 1, granted do
+        slots[2 * i - 1] = now
+        slots[2 * i] = ARGV[3] .. '-' .. i
+    end
+    redis.call('ZADD', KEYS[1], unpack(slots))
+    count = count + granted
 end
 redis.call('PEXPIRE', KEYS[1], window)
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local reset = window
 if oldest[2] then reset = tonumber(oldest[2]) + window - now end
-return {allowed, count, reset}
+return {granted, count, reset}
 """
 
 
@@ -97,6 +114,43 @@ class LocalWindow:
         return _decision(allowed, limit, len(times), reset_ms)
 
 
+@dataclass
+class Lease:
+    """Slots of a tenant's window this worker claimed in Redis and hands out itself."""
+
+    limit: int
+    size: int  # slots claimed
+    unused: int
+    claimed_at: float  # monotonic
+    count: int  # requests in the window when claimed, these slots included
+    reset_at: float  # monotonic time the window's oldest request leaves it
+
+    def take(self, limit: int, now: float) -> RateDecision | None:
+        """One slot, if this lease still has one for `limit` and is not too old to use."""
+        if self.unused < 1 or limit != self.limit or now - self.claimed_at >= LEASE_SECONDS:
+            return None
+        self.unused -= 1
+        return self.decision(now)
+
+    def decision(self, now: float) -> RateDecision:
+        """The headers' view: this worker's unused slots are still free to the tenant."""
+        return _decision(True, self.limit, self.count - self.unused, (self.reset_at - now) * 1000)
+
+    def next_size(self, limit: int, now: float) -> int:
+        """Slots to claim next, from how fast this lease was used.
+
+        Used up within `LEASE_SECONDS`: twice as many. Expired with slots left: as many as were
+        used in its time. Long idle, or another limit: one, as without leases.
+        """
+        age = now - self.claimed_at
+        if limit != self.limit or age >= 2 * LEASE_SECONDS:
+            return 1
+        wanted = (
+            self.size * 2 if self.unused == 0 and age < LEASE_SECONDS else self.size - self.unused
+        )
+        return max(1, min(wanted, MAX_LEASE, limit // LEASE_SHARE))
+
+
 class RateLimiter:
     """Sliding-window limits per tenant, in Redis when it answers, else in this process."""
 
@@ -105,18 +159,43 @@ class RateLimiter:
         self._window = window_seconds
         self._script = client.register_script(_SLIDING_WINDOW)
         self.local = LocalWindow(window_seconds)
+        self._leases: dict[str, Lease] = {}
         self._pid = os.getpid()
         self._serial = itertools.count()
 
+    def leased(self, tenant: str, limit: int) -> RateDecision | None:
+        """Count a request from the tenant's lease without Redis; None when there is no slot."""
+        lease = self._leases.get(tenant)
+        return None if lease is None else lease.take(limit, time.monotonic())
+
     async def hit(self, tenant: str, limit: int) -> RateDecision:
         """Count one request of `tenant` against `limit` requests per window."""
-        # Unique per request across workers (pid) without the cost of a random token.
-        member = f"{time.time_ns()}-{self._pid}-{next(self._serial)}"
+        decision = self.leased(tenant, limit)
+        if decision is not None:
+            return decision
+        now = time.monotonic()
+        previous = self._leases.get(tenant)
+        wanted = 1 if previous is None else previous.next_size(limit, now)
+        # Unique per claim across workers (pid) without the cost of a random token.
+        prefix = f"{time.time_ns()}-{self._pid}-{next(self._serial)}"
         try:
-            allowed, count, reset_ms = await self._script(
-                keys=[f"{KEY_PREFIX}:{tenant}"], args=[self._window * 1000, limit, member]
+            granted, count, reset_ms = await self._script(
+                keys=[f"{KEY_PREFIX}:{tenant}"],
+                args=[self._window * 1000, limit, prefix, wanted],
             )
         except (RedisError, OSError) as error:
             logger.debug("rate limit counted in-process: Redis unavailable (%s)", error)
+            self._leases.pop(tenant, None)
             return self.local.hit(tenant, limit)
-        return _decision(bool(allowed), limit, int(count), float(reset_ms))
+        if not granted:
+            return _decision(False, limit, int(count), float(reset_ms))
+        lease = Lease(
+            limit=limit,
+            size=int(granted),
+            unused=int(granted) - 1,  # this request takes the first slot
+            claimed_at=now,
+            count=int(count),
+            reset_at=now + float(reset_ms) / 1000,
+        )
+        self._leases[tenant] = lease
+        return lease.decision(now)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from wedsync.api_keys import Principal
+from wedsync.api_keys import KEY_PREFIX, Principal
 from wedsync.settings import LOCAL_DIR
 
 ACCESS_TOKEN_SECONDS = 15 * 60
@@ -28,6 +28,11 @@ _HEADER = {"alg": "HS256", "typ": "JWT"}
 
 class InvalidToken(ValueError):
     """A bearer token that is malformed, forged or expired; the message says which."""
+
+
+def is_access_token(credential: str) -> bool:
+    """Whether a bearer credential is an access token (a JWT) rather than an API key."""
+    return credential.count(".") == 2 and not credential.startswith(f"{KEY_PREFIX}_")
 
 
 def _b64encode(raw: bytes) -> str:

@@ -20,6 +20,7 @@ from psycopg.errors import InsufficientPrivilege
 from serving.api.deps import ServingState, warehouse_unavailable
 from serving.cache import CachedAnswer, cache_key, normalize_query
 from serving.db import WAREHOUSE_DOWN
+from serving.learned_reads import LearnedRead
 from serving.marts import MartsNotBuilt
 from serving.tenancy import tenant_scope
 from wedsync.api_keys import Principal
@@ -31,16 +32,46 @@ Compute = Callable[[psycopg.AsyncConnection, int], Awaitable[bytes]]
 STALE_WARNING = '110 - "Response is Stale: the warehouse is unavailable"'
 
 
-def _respond(request: Request, answer: CachedAnswer, cache_status: str, version: int) -> Response:
-    headers = {
+def answer_headers(answer: CachedAnswer, cache_status: str, version: int) -> dict[str, str]:
+    """The headers of a cached answer, on the full stack and the hot path alike."""
+    return {
         "ETag": answer.etag,
         "X-Cache": cache_status,
         "X-Dataset-Version": str(version),
         "Cache-Control": "private, no-cache",
     }
+
+
+def _respond(request: Request, answer: CachedAnswer, cache_status: str, version: int) -> Response:
+    headers = answer_headers(answer, cache_status, version)
     if request.headers.get("if-none-match") == answer.etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(answer.body, media_type="application/json", headers=headers)
+
+
+async def _fresh_answer(
+    state: ServingState, dataset: str, key_of: Callable[[int], str], compute: Compute
+) -> tuple[CachedAnswer, str, int]:
+    """(answer, `hit` or `miss`, data version) at the dataset's current version.
+
+    Raises `UNREADABLE` errors when Postgres is needed and cannot be read.
+    """
+    version = state.versions.current(dataset)
+    if version is not None:  # pushed by Postgres: a hit needs no database round trip
+        state.last_versions[dataset] = version
+        cached = await state.cache.get(key_of(version))
+        if cached is not None:
+            return cached, "hit", version
+    async with state.pool.connection() as conn:
+        if version is None:
+            version = await read_dataset_version_async(conn, dataset)
+            state.last_versions[dataset] = version
+            cached = await state.cache.get(key_of(version))
+            if cached is not None:
+                return cached, "hit", version
+        known = version
+        answer = await state.cache.compute_once(key_of(known), lambda: compute(conn, known))
+        return answer, "miss", known
 
 
 async def cached_answer(
@@ -52,45 +83,41 @@ async def cached_answer(
     query: str,
     compute: Compute,
 ) -> Response:
-    """Answer from the cache, or compute once in the caller's tenant scope and cache the bytes."""
+    """Answer from the cache, or compute once in the caller's tenant scope and cache the bytes.
+
+    A fresh answer teaches the hot path (`serving.api.hot_reads`) this caller's request.
+    """
     tenant = principal.tenant
     # Routes share the tenant's key space: the path keeps their answers apart.
     query = f"{request.url.path}?{query}"
+
+    def key_of(version: int) -> str:
+        return cache_key(tenant, version, query)
 
     async def compute_scoped(conn: psycopg.AsyncConnection, version: int) -> bytes:
         async with tenant_scope(conn, principal):
             return await compute(conn, version)
 
-    version = state.versions.current(dataset)
-    if version is not None:  # pushed by Postgres: a hit needs no database round trip
-        state.last_versions[dataset] = version
-        cached = await state.cache.get(cache_key(tenant, version, query))
-        if cached is not None:
-            return _respond(request, cached, "hit", version)
     try:
-        async with state.pool.connection() as conn:
-            if version is None:
-                version = await read_dataset_version_async(conn, dataset)
-                state.last_versions[dataset] = version
-                cached = await state.cache.get(cache_key(tenant, version, query))
-                if cached is not None:
-                    return _respond(request, cached, "hit", version)
-            known = version
-            answer = await state.cache.compute_once(
-                cache_key(tenant, known, query), lambda: compute_scoped(conn, known)
-            )
-            return _respond(request, answer, "miss", known)
+        answer, cache_status, version = await _fresh_answer(state, dataset, key_of, compute_scoped)
     except UNREADABLE as error:
         # No privilege: dbt has just rebuilt a mart and not yet re-applied its grants.
         last_version = state.last_versions.get(dataset)
         stale = None
         if last_version is not None:
-            stale = await state.cache.get(cache_key(tenant, last_version, query))
+            stale = await state.cache.get(key_of(last_version))
         if stale is None or last_version is None:
             raise warehouse_unavailable() from error
         response = _respond(request, stale, "hit", last_version)
         response.headers["Warning"] = STALE_WARNING
         return response
+    state.reads.learn(
+        principal,
+        request.scope["path"],
+        request.scope["query_string"],
+        LearnedRead(route=request.scope.get("route"), dataset=dataset, query=query),
+    )
+    return _respond(request, answer, cache_status, version)
 
 
 def not_built(error: MartsNotBuilt) -> HTTPException:

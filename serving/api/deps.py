@@ -15,16 +15,17 @@ from serving.cache import ResponseCache
 from serving.catalog import Catalog
 from serving.config import ServingConfig
 from serving.db import WAREHOUSE_DOWN
+from serving.learned_reads import LearnedReads
 from serving.live import LiveCounters
 from serving.observability import HEADERS_STATE, PRINCIPAL_STATE
 from serving.ratelimit import RateLimiter
 from serving.scoring import ChampionScorer
 from serving.tenancy import OwnerlessEventPartitions
-from serving.tokens import InvalidToken, TokenSigner
+from serving.tokens import InvalidToken, TokenSigner, is_access_token
 from serving.usage import UsageRecorder
 from serving.versions import DatasetVersions
 from serving.wedding_day import WeddingDayPriority
-from wedsync.api_keys import KEY_PREFIX, Principal
+from wedsync.api_keys import Principal
 from wedsync.events.store import EventPartitions
 
 
@@ -46,6 +47,7 @@ class ServingState:
     versions: DatasetVersions
     catalog: Catalog = field(default_factory=Catalog)
     partitions: EventPartitions = field(default_factory=OwnerlessEventPartitions)
+    reads: LearnedReads = field(default_factory=LearnedReads)
     # The last data version seen per dataset, to serve cached answers while Postgres is down.
     last_versions: dict[str, int] = field(default_factory=dict)
 
@@ -111,7 +113,7 @@ async def current_principal(
     if credentials is None:
         raise unauthorized("missing `Authorization: Bearer <api key or access token>` header")
     token = credentials.credentials
-    if token.count(".") == 2 and not token.startswith(f"{KEY_PREFIX}_"):  # a JWT
+    if is_access_token(token):
         try:
             principal = state.tokens.verify(token)
         except InvalidToken as error:
@@ -157,7 +159,7 @@ async def require_admin(principal: CurrentPrincipal) -> Principal:
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
 
 
-def _limit_for(state: ServingState, principal: Principal) -> int | None:
+def limit_for(state: ServingState, principal: Principal) -> int | None:
     """The caller's requests per window: its tier's, raised on a wedding day; None: no limit."""
     limits = state.config.rate_limits
     limit = limits.get(principal.tier)
@@ -169,7 +171,7 @@ def _limit_for(state: ServingState, principal: Principal) -> int | None:
 
 async def rate_limited(request: Request, state: State, principal: CurrentPrincipal) -> Principal:
     """Count the request against the caller's tier; 429 with `Retry-After` when over it."""
-    limit = _limit_for(state, principal)
+    limit = limit_for(state, principal)
     if limit is None:
         return principal
     decision = await state.limiter.hit(principal.tenant, limit)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import redis
 
+from serving.ratelimit import LEASE_SHARE
 from tests.integration.serving.conftest import (
     DEAD_REDIS_URL,
     FLORIST,
@@ -125,3 +126,28 @@ async def test_ingest_with_a_platform_key_is_not_rate_limited(
         ]
     assert {a.status_code for a in answers} == {202}
     assert all("x-ratelimit-limit" not in a.headers for a in answers)
+
+
+async def test_busy_tenants_lease_slots_and_the_limit_still_holds_across_workers(
+    marts: str, redis_db: redis.Redis, keys: dict[str, str]
+) -> None:
+    limit = 200  # large enough that each worker claims several slots at a time
+    async with (
+        serve(marts, rate_limits={"professional": limit}) as one,
+        serve(marts, rate_limits={"professional": limit}) as two,
+        client_of(one) as first_worker,
+        client_of(two) as second_worker,
+    ):
+        headers = bearer(keys[PHOTOGRAPHER])
+        answers = [
+            await worker.get(METRICS, headers=headers)
+            for _ in range(limit // 2 + 25)
+            for worker in (first_worker, second_worker)
+        ]
+    allowed = sum(a.status_code == 200 for a in answers)
+    refused = [a for a in answers if a.status_code == 429]
+    assert allowed + len(refused) == len(answers)
+    # Never over the limit; short of it by at most the slots each worker still held unused.
+    assert limit - 2 * (limit // LEASE_SHARE) <= allowed <= limit
+    assert redis_db.zcard(f"wedsync:ratelimit:{PHOTOGRAPHER}") == limit
+    assert all(a.headers["x-ratelimit-remaining"] == "0" for a in refused)

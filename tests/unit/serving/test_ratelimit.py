@@ -1,8 +1,15 @@
-"""The in-process sliding window (Redis down) and the rate-limit headers."""
+"""The in-process sliding window (Redis down), leases of Redis slots, and the headers."""
 
 from __future__ import annotations
 
-from serving.ratelimit import LocalWindow, RateDecision
+from serving.ratelimit import (
+    LEASE_SECONDS,
+    LEASE_SHARE,
+    MAX_LEASE,
+    Lease,
+    LocalWindow,
+    RateDecision,
+)
 
 
 def test_the_window_slides_instead_of_resetting_at_a_boundary() -> None:
@@ -32,3 +39,38 @@ def test_a_refusal_says_when_to_retry() -> None:
         "Retry-After": "50",
     }
     assert "Retry-After" not in RateDecision(True, 100, 99, 60).headers()
+
+
+def lease(size: int = 4, unused: int = 3, limit: int = 1000) -> Lease:
+    """A lease of `size` slots for `limit`, claimed at t=100 s with 10 requests in the window."""
+    return Lease(limit=limit, size=size, unused=unused, claimed_at=100.0, count=10, reset_at=160.0)
+
+
+def test_a_lease_hands_out_its_slots_then_nothing() -> None:
+    held = lease()
+    taken = [held.take(1000, now=100.1) for _ in range(4)]
+    assert [d.remaining if d else None for d in taken] == [992, 991, 990, None]
+    # The headers count the lease's unused slots as free: 10 in the window, 2 of them unused.
+    first = lease().take(1000, now=100.1)
+    assert first is not None and (first.limit, first.remaining, first.reset_seconds) == (
+        1000,
+        992,
+        60,
+    )
+
+
+def test_an_old_lease_or_another_limit_hands_out_nothing() -> None:
+    assert lease().take(1000, now=100.0 + LEASE_SECONDS) is None
+    assert lease().take(500, now=100.1) is None  # e.g. wedding-day priority just began
+
+
+def test_leases_grow_with_a_busy_tenant_and_shrink_back() -> None:
+    # Used up quickly: twice as many next time, up to a share of the limit and a cap.
+    assert lease(size=4, unused=0).next_size(1000, now=100.1) == 8
+    assert lease(size=40, unused=0).next_size(1000, now=100.1) == 1000 // LEASE_SHARE
+    assert lease(MAX_LEASE, 0, limit=10**9).next_size(10**9, now=100.1) == MAX_LEASE
+    # Expired with slots left: as many as were used in its time.
+    assert lease(size=8, unused=5).next_size(1000, now=100.0 + LEASE_SECONDS) == 3
+    # Idle for a while, or a small limit: one slot at a time, exactly as without leases.
+    assert lease(size=8, unused=0).next_size(1000, now=100.0 + 2 * LEASE_SECONDS) == 1
+    assert lease(size=1, unused=0).next_size(3, now=100.1) == 1

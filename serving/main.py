@@ -8,6 +8,7 @@ are there; data routes answer 503 with a reason until they are.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
     settings = settings or get_settings()
     config = config or ServingConfig.from_env(settings)
     request_metrics = RequestMetrics()
+    # Per-request code finds the worker's state here: a dict lookup, where Starlette's
+    # `app.state` costs an attribute hook on every request.
+    current: dict[str, ServingState] = {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -91,7 +95,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             scorer=ChampionScorer(settings.mlflow_tracking_uri),
             versions=DatasetVersions(config.api_database_url),
         )
-        app.state.serving = state
+        app.state.serving = current["state"] = state
         app.state.request_metrics = request_metrics
         background = [
             asyncio.create_task(state.live.run(), name="live-counters"),
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         try:
             yield
         finally:
+            current.clear()
             await stop_background(background)
             await pool.close()
             await client.aclose()
@@ -130,9 +135,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
     ):
         app.include_router(module.router)
 
-    def serving_state() -> ServingState | None:
-        return getattr(app.state, "serving", None)
-
+    serving_state = functools.partial(current.get, "state")
     # The observability middleware, added after, wraps the hot path: its answers are counted.
     app.add_middleware(HotReads, state=serving_state, metrics=request_metrics)
     app.add_middleware(

@@ -159,17 +159,22 @@ async def read_metrics(
     if missing:
         raise MartsNotBuilt(missing)
     answer: dict[str, Any] = {"dataset_version": version, **query.as_params()}
-    async with conn.cursor(row_factory=dict_row) as rows:
-        for mart in METRICS_MARTS:
-            columns = usable.get(mart.name)
-            if columns is None:
-                answer[mart.name] = None
-                continue
-            rollup = mart.daily and query.grain not in (None, "day")
-            statement = (_rollup_query if rollup else _mart_query)(mart, columns, query)
-            await rows.execute(statement, query.as_params())
-            mart_rows = await rows.fetchall()
-            if rollup and {"enquiries", "bookings"} <= set(columns.numeric):
-                mart_rows = [with_conversion(row, "bookings", "enquiries") for row in mart_rows]
-            answer[mart.name] = mart_rows
+    # Every query is sent before any answer is read: in pipeline mode, one round trip.
+    sent: list[tuple[Mart, bool, psycopg.AsyncCursor[dict[str, Any]]]] = []
+    for mart in METRICS_MARTS:
+        columns = usable.get(mart.name)
+        if columns is None:
+            answer[mart.name] = None
+            continue
+        rollup = mart.daily and query.grain not in (None, "day")
+        statement = (_rollup_query if rollup else _mart_query)(mart, columns, query)
+        cursor = conn.cursor(row_factory=dict_row)
+        await cursor.execute(statement, query.as_params())
+        sent.append((mart, rollup and {"enquiries", "bookings"} <= set(columns.numeric), cursor))
+    for mart, with_rate, cursor in sent:
+        mart_rows = await cursor.fetchall()
+        await cursor.close()
+        if with_rate:
+            mart_rows = [with_conversion(row, "bookings", "enquiries") for row in mart_rows]
+        answer[mart.name] = mart_rows
     return orjson.dumps(answer, default=json_default)

@@ -95,7 +95,9 @@ async def cached_answer(
         return cache_key(tenant, version, query)
 
     async def compute_scoped(conn: psycopg.AsyncConnection, version: int) -> bytes:
-        async with tenant_scope(conn, principal):
+        # Pipeline mode: the scope's statements go out with the route's first query, not in
+        # round trips of their own (the route may send all its queries before reading any).
+        async with conn.pipeline(), tenant_scope(conn, principal):
             return await compute(conn, version)
 
     try:

@@ -14,7 +14,7 @@ answers a request itself only when everything it needs is already in this worker
 
 Anything else (a refusal, an error, a miss, a new query) goes down the full stack unchanged, so
 every status other than 200 and 304 is FastAPI's. `ObservabilityMiddleware` wraps this one and
-does the metrics, usage and rate-limit headers of both paths from the request state.
+records the metrics and usage of both paths.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from serving.api.answers import answer_headers
 from serving.api.deps import ServingState, limit_for
 from serving.cache import cache_key
-from serving.observability import HEADERS_STATE, PRINCIPAL_STATE, RequestMetrics
+from serving.observability import PRINCIPAL_STATE, RequestMetrics
 from serving.tokens import InvalidToken, is_access_token
 from wedsync.api_keys import Principal
 
@@ -88,17 +88,16 @@ class HotReads:
         answer = state.cache.local.get(cache_key(principal.tenant, version, read.query))
         if answer is None:
             return False
-        request_state = scope.setdefault("state", {})
+        headers = answer_headers(answer, "hit", version)
         limit = limit_for(state, principal)
         if limit is not None:
             decision = await state.limiter.hit(principal.tenant, limit)
             if not decision.allowed:
                 return False  # the full stack refuses it (a refused request is not counted)
-            request_state[HEADERS_STATE] = decision.headers()
-        request_state[PRINCIPAL_STATE] = principal
+            headers.update(decision.headers())
+        scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
         scope["route"] = read.route
         state.last_versions[read.dataset] = version
-        headers = answer_headers(answer, "hit", version)
         if if_none_match == answer.etag:
             status, body = 304, b""
         else:

@@ -24,17 +24,6 @@ from serving.catalog import Catalog, TableColumns
 from serving.stats import with_conversion
 
 Grain = Literal["day", "week", "month"]
-VendorType = Literal[
-    "venue",
-    "photographer",
-    "videographer",
-    "florist",
-    "caterer",
-    "band",
-    "planner",
-    "cake",
-    "hair_makeup",
-]
 
 
 @dataclass(frozen=True)

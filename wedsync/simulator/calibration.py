@@ -68,18 +68,6 @@ SATURDAY = 5
 
 # --- Suppliers -----------------------------------------------------------------------------
 
-VENDOR_TYPES: tuple[str, ...] = (
-    "venue",
-    "photographer",
-    "videographer",
-    "florist",
-    "caterer",
-    "band",
-    "planner",
-    "cake",
-    "hair_makeup",
-)
-
 #: How a marketplace's supplier base splits by vendor type (photographers are the most numerous).
 SUPPLIER_TYPE_SHARE: dict[str, float] = {
     "venue": 0.16,

@@ -17,9 +17,10 @@ from wedsync.exports import EXPORT_START_DATE
 from wedsync.simulator import calibration as cal
 from wedsync.simulator.couples import draw_wedding_plans
 from wedsync.simulator.timeline import SECONDS_PER_DAY, day, midnight
+from wedsync.vendor_types import VENDOR_TYPES
 
-_TYPE_SHARE = np.array([cal.ENQUIRY_TYPE_SHARE[t] for t in cal.VENDOR_TYPES])
-_LEAD_MONTHS = np.array([cal.LEAD_TIME_MONTHS[t] for t in cal.VENDOR_TYPES])
+_TYPE_SHARE = np.array([cal.ENQUIRY_TYPE_SHARE[t] for t in VENDOR_TYPES])
+_LEAD_MONTHS = np.array([cal.LEAD_TIME_MONTHS[t] for t in VENDOR_TYPES])
 
 
 def enquiry_target(scale: float) -> int:
@@ -31,9 +32,7 @@ def _expand_plans(rng: np.random.Generator, plans: pd.DataFrame, offset: int) ->
     """Every enquiry a batch of couples makes: vendor type, and when, from its lead time."""
     per_couple = 1 + rng.poisson(cal.EXTRA_ENQUIRIES_PER_COUPLE, len(plans))
     plan = np.repeat(np.arange(len(plans)), per_couple)
-    type_index = rng.choice(
-        len(cal.VENDOR_TYPES), size=len(plan), p=_TYPE_SHARE / _TYPE_SHARE.sum()
-    )
+    type_index = rng.choice(len(VENDOR_TYPES), size=len(plan), p=_TYPE_SHARE / _TYPE_SHARE.sum())
     lead_days = (
         _LEAD_MONTHS[type_index]
         * cal.DAYS_PER_MONTH
@@ -47,7 +46,7 @@ def _expand_plans(rng: np.random.Generator, plans: pd.DataFrame, offset: int) ->
     return pd.DataFrame(
         {
             "plan": plan + offset,
-            "vendor_type": np.array(cal.VENDOR_TYPES, dtype=object)[type_index],
+            "vendor_type": np.array(VENDOR_TYPES, dtype=object)[type_index],
             "created_at": created_at,
             "wedding_date": wedding_date,
         }
@@ -113,7 +112,7 @@ def assign_suppliers(
     created_at = enquiries["created_at"].to_numpy()
     popularity = suppliers["popularity"].to_numpy()
     joined_at = suppliers["joined_at"].to_numpy()
-    for vt in cal.VENDOR_TYPES:
+    for vt in VENDOR_TYPES:
         of_type = np.flatnonzero(suppliers["vendor_type"].to_numpy() == vt)
         is_type = vendor_type == vt
         for region in cal.REGIONS:

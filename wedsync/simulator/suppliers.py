@@ -10,6 +10,7 @@ import pandas as pd
 from wedsync.exports import EXPORT_START_DATE
 from wedsync.simulator import calibration as cal
 from wedsync.simulator.timeline import SECONDS_PER_DAY, midnight
+from wedsync.vendor_types import VENDOR_TYPES
 
 _NAME_FIRST = (
     "Rosewood", "Willow", "Ivy", "Oak", "Hawthorn", "Bluebell", "Primrose", "Heather", "Foxglove",
@@ -58,7 +59,7 @@ def make_suppliers(rng: np.random.Generator, scale: float, as_of: dt.date) -> pd
     books, so the booking probability stays a function of exported columns.
     """
     count = supplier_count(scale)
-    vendor_type = _spread_then_weighted(rng, count, cal.VENDOR_TYPES, cal.SUPPLIER_TYPE_SHARE)
+    vendor_type = _spread_then_weighted(rng, count, VENDOR_TYPES, cal.SUPPLIER_TYPE_SHARE)
     region = _spread_then_weighted(rng, count, cal.REGIONS, cal.REGION_SHARE)
     band_share = np.array([cal.PRICE_BAND_SHARE[band] for band in cal.PRICE_BANDS])
     price_band = np.array(cal.PRICE_BANDS, dtype=object)[
@@ -81,7 +82,7 @@ def make_suppliers(rng: np.random.Generator, scale: float, as_of: dt.date) -> pd
     launch = midnight(_PLATFORM_LAUNCH)
     latest = midnight(as_of) - np.timedelta64(_LATEST_JOIN_BEFORE_AS_OF_DAYS, "D")
     early = rng.random(count) < cal.SUPPLIERS_BEFORE_START_SHARE
-    early[: len(cal.VENDOR_TYPES)] = True
+    early[: len(VENDOR_TYPES)] = True
     early_span = int((start - launch).astype(np.int64))
     late_span = int((latest - start).astype(np.int64))
     offsets = np.where(

@@ -12,8 +12,8 @@ from serving.api.deps import AnalyticsPrincipal, State
 from serving.api.routes.metrics import READ_RESPONSES, SupplierFilter, visible_supplier
 from serving.insight_schemas import WeddingInsightsAnswer
 from serving.insights import read_wedding_insights
-from serving.marts import VendorType
 from serving.readers import Audience, Source
+from wedsync.vendor_types import VendorType
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 

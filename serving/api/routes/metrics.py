@@ -10,9 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from serving.api.answers import analytics_answer
 from serving.api.deps import LimitedPrincipal, State
-from serving.marts import Grain, MetricsQuery, VendorType, read_metrics
+from serving.marts import Grain, MetricsQuery, read_metrics
 from serving.schemas import ErrorAnswer, MetricsAnswer
 from wedsync.api_keys import Principal
+from wedsync.vendor_types import VendorType
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 

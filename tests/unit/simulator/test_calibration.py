@@ -10,6 +10,7 @@ from sklearn.metrics import roc_auc_score
 
 from tests.unit.simulator.landing import read_truth
 from wedsync.simulator import calibration as cal
+from wedsync.vendor_types import VENDOR_TYPES
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +73,6 @@ def test_booking_rate_and_oracle_auc(mid_landing: Path):
 
 def test_every_vendor_type_and_region_has_suppliers(mid_exports: dict[str, pd.DataFrame]):
     suppliers = mid_exports["suppliers"]
-    assert set(suppliers["vendor_type"]) == set(cal.VENDOR_TYPES)
+    assert set(suppliers["vendor_type"]) == set(VENDOR_TYPES)
     assert set(suppliers["region"]) == set(cal.REGIONS)
     assert len(suppliers) == round(cal.SUPPLIERS_AT_SCALE_ONE * 0.3)

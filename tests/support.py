@@ -1,4 +1,4 @@
-"""Helpers shared by integration tests: throwaway databases on the configured server."""
+"""Helpers shared by integration tests: throwaway databases, the served marts' tables."""
 
 from __future__ import annotations
 
@@ -29,3 +29,24 @@ def throwaway_database(prefix: str) -> Iterator[str]:
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
+
+
+#: The served marts that tests fill with known rows, with the columns dbt builds them with.
+VENDOR_PERFORMANCE_DDL = """
+create schema if not exists marts;
+create table marts.vendor_performance (
+    supplier_id text, month date, vendor_type text, region text, price_band text,
+    enquiries bigint, bookings bigint, cancellations bigint, conversion_rate numeric,
+    conversion_ci_low numeric, conversion_ci_high numeric, median_first_response_hours numeric,
+    revenue_gbp numeric(12, 2), avg_rating numeric, reviews bigint);
+create table marts.seasonal_bookings (
+    month date, vendor_type text, region text, enquiries bigint, bookings bigint,
+    conversion_rate numeric, revenue_gbp numeric(12, 2));
+"""
+WEDDING_DAY_ALERTS_DDL = """
+create table marts.wedding_day_alerts (
+    booking_id text, supplier_id text, couple_id text, vendor_type text, region text,
+    wedding_date date, days_left integer, as_of_date date, total_value_gbp numeric(14, 2),
+    paid_gbp numeric(14, 2), outstanding_gbp numeric(14, 2), has_unpaid_balance boolean,
+    missing_details text);
+"""

@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from benchmarks.ingest import wait_until_ready
-from tests.support import throwaway_database
+from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
 from wedsync.api_keys import create_api_key
 from wedsync.settings import REPO_ROOT
 from wedsync.warehouse import apply_schema, connect
@@ -49,16 +49,10 @@ UI_TIMEOUT_MS = 15_000
 
 # Supplier A: 70 enquiries, 16 bookings (22.9%, Wilson 95% 14.6%-34.0%), £29,500 received,
 # £8,250 expected from its open pipeline, and a wedding tomorrow with £1,800 outstanding.
-MARTS = """
-create schema if not exists marts;
-create table marts.vendor_performance (
-    supplier_id text, month date, vendor_type text, region text, price_band text,
-    enquiries bigint, bookings bigint, cancellations bigint, conversion_rate numeric,
-    conversion_ci_low numeric, conversion_ci_high numeric, median_first_response_hours numeric,
-    revenue_gbp numeric(12, 2), avg_rating numeric, reviews bigint);
-create table marts.seasonal_bookings (
-    month date, vendor_type text, region text, enquiries bigint, bookings bigint,
-    conversion_rate numeric, revenue_gbp numeric(12, 2));
+MARTS = (
+    VENDOR_PERFORMANCE_DDL
+    + WEDDING_DAY_ALERTS_DDL
+    + """
 create table marts.lead_funnel (
     supplier_id text, month date, profile_views bigint, enquiries bigint, quotes bigint,
     bookings bigint);
@@ -73,10 +67,6 @@ insert into marts.seasonal_bookings values
     ('2026-05-01', 'photographer', 'london', 400, 90, 0.225, 160000.00),
     ('2026-06-01', 'photographer', 'london', 520, 120, 0.23, 210000.00),
     ('2026-05-01', 'florist', 'scotland', 80, 20, 0.25, 30000.00);
-create table marts.wedding_day_alerts (
-    booking_id text, supplier_id text, couple_id text, vendor_type text, region text,
-    wedding_date date, days_left integer, as_of_date date, total_value_gbp numeric,
-    paid_gbp numeric, outstanding_gbp numeric, has_unpaid_balance boolean, missing_details text);
 insert into marts.wedding_day_alerts values
     ('bkg_0000001', '{photographer}', 'cpl_000010', 'photographer', 'london', '2027-06-12', 1,
      '2027-06-11', 2400, 600, 1800, true, 'guest_count'),
@@ -93,6 +83,7 @@ insert into marts.lead_funnel values
     ('{photographer}', '2026-05-01', 900, 40, 25, 10),
     ('{florist}', '2026-05-01', 9000, 500, 400, 200);
 """
+)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from serving.config import ServingConfig
 from serving.main import create_app
 from serving.tenancy import apply_tenancy
 from serving.wedding_day import uk_today
-from tests.support import throwaway_database
+from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, connect
@@ -30,16 +30,9 @@ PHOTOGRAPHER = "sup_000001"  # photographer in London
 VENUE = "sup_000002"  # venue in Wales
 FLORIST = "sup_000003"  # florist in Scotland, enterprise tier
 
-MARTS_DDL = """
-create schema if not exists marts;
-create table marts.vendor_performance (
-    supplier_id text, month date, vendor_type text, region text, price_band text,
-    enquiries bigint, bookings bigint, cancellations bigint, conversion_rate numeric,
-    conversion_ci_low numeric, conversion_ci_high numeric, median_first_response_hours numeric,
-    revenue_gbp numeric(12, 2), avg_rating numeric, reviews bigint);
-create table marts.seasonal_bookings (
-    month date, vendor_type text, region text, enquiries bigint, bookings bigint,
-    conversion_rate numeric, revenue_gbp numeric(12, 2));
+MARTS_DDL = (
+    VENDOR_PERFORMANCE_DDL
+    + """
 insert into marts.vendor_performance values
     ('sup_000001', '2026-05-01', 'photographer', 'london', 'premium', 40, 10, 1, 0.25,
      0.14, 0.40, 3.5, 18500.00, 4.8, 6),
@@ -52,6 +45,7 @@ insert into marts.seasonal_bookings values
     ('2026-05-01', 'venue', 'wales', 120, 30, 0.25, 500000.00),
     ('2026-08-01', 'florist', 'scotland', 80, 20, 0.25, 30000.00);
 """
+)
 
 
 @pytest.fixture
@@ -84,7 +78,8 @@ def marts(warehouse_url: str) -> str:
     return warehouse_url
 
 
-INSIGHT_MARTS_DDL = """
+INSIGHT_MARTS_DDL = (
+    """
 create table marts.seasonal_demand (
     month date, vendor_type text, region text, enquiries bigint, bookings bigint,
     conversion_rate numeric, enquiries_yoy_change numeric);
@@ -98,11 +93,9 @@ insert into marts.market_benchmarks values
     ('2026-01-01', 'photographer', 'london', 12, 0.12, 0.2, 0.3),
     ('2026-04-01', 'photographer', 'london', 14, 0.13, 0.21, 0.31),
     ('2026-04-01', 'venue', 'wales', 6, 0.2, 0.25, 0.33);
-create table marts.wedding_day_alerts (
-    booking_id text, supplier_id text, couple_id text, vendor_type text, region text,
-    wedding_date date, days_left integer, as_of_date date, total_value_gbp numeric(14, 2),
-    paid_gbp numeric(14, 2), outstanding_gbp numeric(14, 2), has_unpaid_balance boolean,
-    missing_details text);
+"""
+    + WEDDING_DAY_ALERTS_DDL
+    + """
 insert into marts.wedding_day_alerts values
     ('bkg_0000001', 'sup_000001', 'cpl_000011', 'photographer', 'london', %(soon)s, 3,
      %(today)s, 2000, 500, 1500, true, null),
@@ -124,6 +117,7 @@ create table predictions.pipeline_value (
 insert into predictions.pipeline_value values
     ('sup_000001', 8, 1.9, 3420.00), ('sup_000002', 3, 0.8, 9600.00);
 """
+)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ MAX_LEARNED_READS = 50_000
 class LearnedRead:
     """Where a request's answer is cached: its dataset and normalized query, and its route."""
 
-    route: object  # the matched route, so metrics count the hot path's answers under it
+    route: str  # the route's path template, so metrics count the hot path's answers under it
     dataset: str
     query: str
 

@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 
 import redis.asyncio as redis
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from serving.api.deps import ServingState
 from serving.api.hot_reads import HotReads
@@ -36,7 +37,7 @@ from serving.cache import ResponseCache
 from serving.config import ServingConfig
 from serving.db import create_pool, prepare_warehouse
 from serving.live import LiveCounters
-from serving.observability import ObservabilityMiddleware, RequestMetrics
+from serving.observability import ObservabilityMiddleware, RequestAccounting, RequestMetrics
 from serving.ratelimit import RateLimiter
 from serving.realtime import install as install_realtime
 from serving.scoring import ChampionScorer
@@ -60,6 +61,21 @@ Tiers: **free** — basic metrics only, 1 request/min; **professional** — all 
 100 requests/min; **enterprise** — no limit. A supplier with a confirmed wedding today or
 tomorrow always gets at least the professional limit. Over the limit: `429` with `Retry-After`.
 """
+
+
+class ServingApp(FastAPI):
+    """The API, with the hot path of cached reads in front of FastAPI's whole stack.
+
+    Outside even Starlette's middleware: for the requests it answers, the hot path's point is
+    to skip every layer it does not need (see `serving.api.hot_reads`).
+    """
+
+    hot_reads: HotReads | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.hot_reads is not None and await self.hot_reads.answer(scope, send):
+            return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, config: ServingConfig | None = None) -> FastAPI:
@@ -111,7 +127,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             await pool.close()
             await client.aclose()
 
-    app = FastAPI(
+    app = ServingApp(
         title="WedSync Analytics API",
         version="0.2.0",
         description=DESCRIPTION,
@@ -136,13 +152,11 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         app.include_router(module.router)
 
     serving_state = functools.partial(current.get, "state")
-    # The observability middleware, added after, wraps the hot path: its answers are counted.
-    app.add_middleware(HotReads, state=serving_state, metrics=request_metrics)
-    app.add_middleware(
-        ObservabilityMiddleware,
-        metrics=request_metrics,
-        usage=lambda: getattr(serving_state(), "usage", None),
+    accounting = RequestAccounting(
+        request_metrics, usage=lambda: getattr(serving_state(), "usage", None)
     )
+    app.add_middleware(ObservabilityMiddleware, accounting=accounting)
+    app.hot_reads = HotReads(serving_state, accounting)
     install_realtime(app, settings.redis_url)
     return app
 

@@ -79,25 +79,36 @@ class RequestMetrics:
         return "\n".join(lines) + "\n"
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     """The matched route's path template (`/api/suppliers/{supplier_id}/performance`)."""
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else "unmatched"
 
 
+class RequestAccounting:
+    """Counts an answered request in the metrics and, when the caller is known, in its usage."""
+
+    def __init__(self, metrics: RequestMetrics, usage: Callable[[], UsageRecorder | None]) -> None:
+        self.metrics = metrics
+        self._usage = usage
+
+    def record(
+        self, method: str, route: str, status: int, seconds: float, principal: Principal | None
+    ) -> None:
+        """Count one answer of `route` (its path template) with its status and duration."""
+        self.metrics.observe(method, route, status, seconds)
+        usage = self._usage()
+        if principal is not None and usage is not None:
+            usage.record(principal, f"{method} {route}", status)
+
+
 class ObservabilityMiddleware:
     """Times requests, adds the headers routes left in the state, records usage."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        metrics: RequestMetrics,
-        usage: Callable[[], UsageRecorder | None],
-    ) -> None:
+    def __init__(self, app: ASGIApp, accounting: RequestAccounting) -> None:
         self.app = app
-        self.metrics = metrics
-        self._usage = usage
+        self._accounting = accounting
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -127,9 +138,10 @@ class ObservabilityMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            route = _route_template(scope)
-            self.metrics.observe(scope["method"], route, status_code, time.perf_counter() - started)
-            principal: Principal | None = state.get(PRINCIPAL_STATE)
-            usage = self._usage()
-            if principal is not None and usage is not None:
-                usage.record(principal, f"{scope['method']} {route}", status_code)
+            self._accounting.record(
+                scope["method"],
+                route_template(scope),
+                status_code,
+                time.perf_counter() - started,
+                state.get(PRINCIPAL_STATE),
+            )

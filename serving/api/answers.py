@@ -22,6 +22,7 @@ from serving.cache import CachedAnswer, cache_key, normalize_query
 from serving.db import WAREHOUSE_DOWN
 from serving.learned_reads import LearnedRead
 from serving.marts import MartsNotBuilt
+from serving.observability import route_template
 from serving.tenancy import tenant_scope
 from wedsync.api_keys import Principal
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version_async
@@ -117,7 +118,7 @@ async def cached_answer(
         principal,
         request.scope["path"],
         request.scope["query_string"],
-        LearnedRead(route=request.scope.get("route"), dataset=dataset, query=query),
+        LearnedRead(route=route_template(request.scope), dataset=dataset, query=query),
     )
     return _respond(request, answer, cache_status, version)
 

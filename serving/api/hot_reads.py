@@ -1,9 +1,10 @@
 """The hot path of cached reads: a repeated GET whose answer this worker holds, without FastAPI.
 
 A cached hit through the full stack cost ~0.4 ms of CPU, nearly all of it FastAPI's dependency
-injection and validation, routing, Starlette's request and response objects, and a Redis round
-trip for the rate limit; the answer itself is a dictionary lookup. This pure ASGI middleware
-answers a request itself only when everything it needs is already in this worker's memory:
+injection and validation, routing, Starlette's middleware, request and response objects, and a
+Redis round trip for the rate limit; the answer itself is a dictionary lookup. `HotReads` sits in
+front of the whole application (`serving.main.ServingApp`) and answers a request itself only when
+everything it needs is already in this worker's memory:
 
 - the caller's API key was verified recently (`KeyRing.remembered`), or its access token verifies;
 - the full stack has answered this caller this exact path and query string
@@ -13,20 +14,21 @@ answers a request itself only when everything it needs is already in this worker
 - the tier's rate limit admits the request (`RateLimiter.hit`, from a lease when there is one).
 
 Anything else (a refusal, an error, a miss, a new query) goes down the full stack unchanged, so
-every status other than 200 and 304 is FastAPI's. `ObservabilityMiddleware` wraps this one and
-records the metrics and usage of both paths.
+every status other than 200 and 304 is FastAPI's. Its answers are counted in the metrics and the
+caller's usage like the full stack's (`RequestAccounting`).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from serving.api.answers import answer_headers
 from serving.api.deps import ServingState, limit_for
 from serving.cache import cache_key
-from serving.observability import PRINCIPAL_STATE, RequestMetrics
+from serving.observability import RequestAccounting
 from serving.tokens import InvalidToken, is_access_token
 from wedsync.api_keys import Principal
 
@@ -55,24 +57,22 @@ def _known_caller(state: ServingState, credential: str) -> Principal | None:
 
 
 class HotReads:
-    """Answers repeated cached GETs from this worker's memory; the rest goes to `app`."""
+    """Answers repeated cached GETs from this worker's memory."""
 
     def __init__(
-        self, app: ASGIApp, state: Callable[[], ServingState | None], metrics: RequestMetrics
+        self, state: Callable[[], ServingState | None], accounting: RequestAccounting
     ) -> None:
-        self.app = app
         self._state = state
-        self._metrics = metrics
+        self._accounting = accounting
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            state = self._state()
-            if state is not None and await self._answer(state, scope, send):
-                return
-        await self.app(scope, receive, send)
-
-    async def _answer(self, state: ServingState, scope: Scope, send: Send) -> bool:
+    async def answer(self, scope: Scope, send: Send) -> bool:
         """Answer the request if everything is at hand; False (nothing sent) otherwise."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return False
+        state = self._state()
+        if state is None:
+            return False
+        started = time.perf_counter()
         credential, if_none_match = _credential_and_etag(scope["headers"])
         if credential is None:
             return False
@@ -95,8 +95,6 @@ class HotReads:
             if not decision.allowed:
                 return False  # the full stack refuses it (a refused request is not counted)
             headers.update(decision.headers())
-        scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
-        scope["route"] = read.route
         state.last_versions[read.dataset] = version
         if if_none_match == answer.etag:
             status, body = 304, b""
@@ -115,5 +113,6 @@ class HotReads:
             }
         )
         await send({"type": "http.response.body", "body": body})
-        self._metrics.hot_reads += 1
+        self._accounting.metrics.hot_reads += 1
+        self._accounting.record("GET", read.route, status, time.perf_counter() - started, principal)
         return True

@@ -8,6 +8,11 @@ Values are the exact response bytes prefixed by their ETag, so a hit is one Redi
 write to the socket: nothing is decoded or re-serialized. Each worker also keeps its most used
 answers in memory (same keys), so a hot answer costs no Redis round trip at all. Redis is best
 effort: when it is down, answers not in the worker's memory are computed from Postgres.
+
+A key is computed once however many ask for it at the same time (a stampede after a new build):
+within a worker the askers share one computation, and across workers the one that takes the
+key's lock in Redis computes while the others wait for its answer to appear, for at most
+`LOCK_WAIT_SECONDS` (then they compute themselves rather than fail).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +39,9 @@ _ETAG_LENGTH = 34  # a quoted 32-hex-digit digest
 # Per worker: enough for every tenant's hot answers at the demo scale, bounded in memory.
 LOCAL_MAX_ENTRIES = 4096
 LOCAL_MAX_BYTES = 64 * 1024 * 1024
+LOCK_PREFIX = "wedsync:cache-lock"
+LOCK_WAIT_SECONDS = 5.0
+LOCK_POLL_SECONDS = 0.01
 
 
 def normalize_query(params: Mapping[str, object]) -> str:
@@ -139,8 +149,7 @@ class ResponseCache:
         future: asyncio.Future[CachedAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            answer = CachedAnswer.of(await compute())
-            await self.put(key, answer)
+            answer = await self._computed_by_one_worker(key, compute)
             future.set_result(answer)
             return answer
         except BaseException as error:
@@ -149,3 +158,57 @@ class ResponseCache:
             raise
         finally:
             del self._in_flight[key]
+
+    async def _computed_by_one_worker(
+        self, key: str, compute: Callable[[], Awaitable[bytes]]
+    ) -> CachedAnswer:
+        """Compute and store the answer while holding the key's lock, or take the one stored.
+
+        A worker that finds the lock taken polls for the answer; if the holder fails (and so
+        frees the lock) the next poll takes the lock and computes.
+        """
+        lock = f"{LOCK_PREFIX}:{key}"
+        token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOCK_WAIT_SECONDS
+        while not await self._lock(lock, token):
+            if loop.time() >= deadline:
+                logger.warning(
+                    "cache: %s still locked after %s s; computing", key, LOCK_WAIT_SECONDS
+                )
+                return await self._computed(key, compute)
+            await asyncio.sleep(LOCK_POLL_SECONDS)
+            answer = await self.get(key)
+            if answer is not None:
+                return answer
+        try:
+            return await self._computed(key, compute)
+        finally:
+            await self._release(lock, token)
+
+    async def _computed(self, key: str, compute: Callable[[], Awaitable[bytes]]) -> CachedAnswer:
+        answer = CachedAnswer.of(await compute())
+        await self.put(key, answer)
+        return answer
+
+    async def _lock(self, lock: str, token: str) -> bool:
+        """Take a key's lock; True also when Redis is down (no other worker can share then)."""
+        try:
+            taken = await self._client.set(lock, token, nx=True, px=int(LOCK_WAIT_SECONDS * 1000))
+        except (RedisError, OSError):
+            return True
+        return bool(taken)
+
+    async def _release(self, lock: str, token: str) -> None:
+        """Free the key's lock if it is still ours (it may have expired and been taken)."""
+        try:
+            await self._client.eval(_RELEASE, 1, lock, token)
+        except (RedisError, OSError) as error:
+            logger.debug("cache lock left to expire: %s", error)
+
+
+# KEYS[1]: a key's lock; ARGV[1]: the token it was taken with. Deletes it only if still held.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""

@@ -47,7 +47,7 @@ def test_etags_change_with_the_body() -> None:
 
 async def test_concurrent_misses_compute_once_and_a_dead_redis_leaves_the_worker_memory() -> None:
     # Nothing listens on port 1: every Redis call fails; only this worker's memory answers.
-    cache = ResponseCache(redis.Redis(port=1, socket_connect_timeout=0.1))
+    cache = ResponseCache(redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.1))
     computations = 0
 
     async def compute() -> bytes:

@@ -10,9 +10,9 @@ answers in memory (same keys), so a hot answer costs no Redis round trip at all.
 effort: when it is down, answers not in the worker's memory are computed from Postgres.
 
 A key is computed once however many ask for it at the same time (a stampede after a new build):
-within a worker the askers share one computation, and across workers the one that takes the
-key's lock in Redis computes while the others wait for its answer to appear, for at most
-`LOCK_WAIT_SECONDS` (then they compute themselves rather than fail).
+within a worker the askers share one computation, and across workers the one that took the
+key's lock in Redis, with the read that missed, computes while the others wait for its answer
+to appear, for at most `LOCK_WAIT_SECONDS` (then they compute themselves rather than fail).
 """
 
 from __future__ import annotations
@@ -108,14 +108,34 @@ class LocalAnswers:
             self._bytes -= len(dropped.body)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A miss: whether this worker holds the key's lock (and computes) or another worker does."""
+
+    lock: str
+    token: str
+    held: bool
+
+
 class ResponseCache:
-    """Answers in this worker's memory and in Redis, computed once per key per worker."""
+    """Answers in this worker's memory and in Redis, computed once per key."""
 
     def __init__(self, client: redis.Redis, ttl_seconds: int = CACHE_TTL_SECONDS):
         self._client = client
         self._ttl = ttl_seconds
         self._in_flight: dict[str, asyncio.Future[CachedAnswer]] = {}
         self.local = LocalAnswers()
+        self._get_or_claim = client.register_script(_GET_OR_CLAIM)
+        self._store = client.register_script(_STORE)
+        self._release = client.register_script(_RELEASE)
+
+    def _held(self, key: str, stored: object) -> CachedAnswer | None:
+        """A stored value as an answer (kept in this worker's memory); None for a miss."""
+        if not isinstance(stored, bytes) or len(stored) < _ETAG_LENGTH:
+            return None  # the client never decodes responses, so values are bytes
+        answer = CachedAnswer(body=stored[_ETAG_LENGTH:], etag=stored[:_ETAG_LENGTH].decode())
+        self.local.put(key, answer)
+        return answer
 
     async def get(self, key: str) -> CachedAnswer | None:
         """The cached answer, or None on a miss (Redis unavailable: this worker's only)."""
@@ -123,33 +143,58 @@ class ResponseCache:
         if answer is not None:
             return answer
         try:
-            stored = await self._client.get(key)
+            return self._held(key, await self._client.get(key))
         except (RedisError, OSError) as error:
             logger.debug("cache read skipped: %s", error)
             return None
-        if not isinstance(stored, bytes) or len(stored) < _ETAG_LENGTH:
-            return None  # a miss (the client never decodes responses, so values are bytes)
-        answer = CachedAnswer(body=stored[_ETAG_LENGTH:], etag=stored[:_ETAG_LENGTH].decode())
-        self.local.put(key, answer)
-        return answer
 
-    async def put(self, key: str, answer: CachedAnswer) -> None:
-        """Store an answer (best effort: a failed write only costs a later recomputation)."""
-        self.local.put(key, answer)
+    async def lookup(self, key: str) -> CachedAnswer | Claim:
+        """The cached answer or, on a miss, the claim to compute it: one Redis round trip.
+
+        Redis unavailable: this worker's memory only, and a miss is this worker's to compute.
+        """
+        answer = self.local.get(key)
+        if answer is not None:
+            return answer
+        lock, token = f"{LOCK_PREFIX}:{key}", f"{os.getpid()}-{secrets.token_hex(4)}"
         try:
-            await self._client.set(key, answer.etag.encode() + answer.body, ex=self._ttl)
+            stored, held = await self._get_or_claim(
+                keys=[key, lock], args=[token, int(LOCK_WAIT_SECONDS * 1000)]
+            )
+        except (RedisError, OSError) as error:
+            logger.debug("cache read skipped: %s", error)
+            return Claim(lock, token, held=True)
+        return self._held(key, stored) or Claim(lock, token, held=bool(held))
+
+    async def put(self, key: str, answer: CachedAnswer, claim: Claim | None = None) -> None:
+        """Store an answer and free the claim's lock (if still held) in one round trip.
+
+        Best effort: a failed write only costs a later recomputation (and the lock expires).
+        """
+        self.local.put(key, answer)
+        lock, token = (claim.lock, claim.token) if claim is not None and claim.held else ("", "")
+        try:
+            await self._store(
+                keys=[key, lock], args=[answer.etag.encode() + answer.body, self._ttl, token]
+            )
         except (RedisError, OSError) as error:
             logger.debug("cache write skipped: %s", error)
 
-    async def compute_once(self, key: str, compute: Callable[[], Awaitable[bytes]]) -> CachedAnswer:
-        """Compute and store the answer for `key`; concurrent callers share one computation."""
+    async def compute_once(
+        self, key: str, compute: Callable[[], Awaitable[bytes]], claim: Claim
+    ) -> CachedAnswer:
+        """Compute and store the answer for a missed `key`, once however many ask at a time.
+
+        Within this worker the askers share one computation; across workers the one holding
+        the key's lock (`claim`, from `lookup`) computes and the others wait for its answer.
+        """
         pending = self._in_flight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
         future: asyncio.Future[CachedAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
-            answer = await self._computed_by_one_worker(key, compute)
+            answer = await self._computed_by_one_worker(key, compute, claim)
             future.set_result(answer)
             return answer
         except BaseException as error:
@@ -160,53 +205,54 @@ class ResponseCache:
             del self._in_flight[key]
 
     async def _computed_by_one_worker(
-        self, key: str, compute: Callable[[], Awaitable[bytes]]
+        self, key: str, compute: Callable[[], Awaitable[bytes]], claim: Claim
     ) -> CachedAnswer:
-        """Compute and store the answer while holding the key's lock, or take the one stored.
+        """Compute while holding the key's lock, or take the answer its holder stores.
 
-        A worker that finds the lock taken polls for the answer; if the holder fails (and so
-        frees the lock) the next poll takes the lock and computes.
+        A worker waiting for another polls for the answer; if the holder fails (and so frees
+        the lock) the next poll takes the lock and computes.
         """
-        lock = f"{LOCK_PREFIX}:{key}"
-        token = f"{os.getpid()}-{secrets.token_hex(4)}"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LOCK_WAIT_SECONDS
-        while not await self._lock(lock, token):
-            if loop.time() >= deadline:
-                logger.warning(
-                    "cache: %s still locked after %s s; computing", key, LOCK_WAIT_SECONDS
-                )
-                return await self._computed(key, compute)
+        while not claim.held and loop.time() < deadline:
             await asyncio.sleep(LOCK_POLL_SECONDS)
-            answer = await self.get(key)
-            if answer is not None:
-                return answer
+            found = await self.lookup(key)
+            if isinstance(found, CachedAnswer):
+                return found
+            claim = found
+        if not claim.held:
+            logger.warning("cache: %s still locked after %s s; computing", key, LOCK_WAIT_SECONDS)
         try:
-            return await self._computed(key, compute)
-        finally:
-            await self._release(lock, token)
-
-    async def _computed(self, key: str, compute: Callable[[], Awaitable[bytes]]) -> CachedAnswer:
-        answer = CachedAnswer.of(await compute())
-        await self.put(key, answer)
+            answer = CachedAnswer.of(await compute())
+        except BaseException:
+            if claim.held:
+                await self._free(claim)
+            raise
+        await self.put(key, answer, claim)
         return answer
 
-    async def _lock(self, lock: str, token: str) -> bool:
-        """Take a key's lock; True also when Redis is down (no other worker can share then)."""
+    async def _free(self, claim: Claim) -> None:
+        """Free a claim's lock if it is still ours (it may have expired and been taken)."""
         try:
-            taken = await self._client.set(lock, token, nx=True, px=int(LOCK_WAIT_SECONDS * 1000))
-        except (RedisError, OSError):
-            return True
-        return bool(taken)
-
-    async def _release(self, lock: str, token: str) -> None:
-        """Free the key's lock if it is still ours (it may have expired and been taken)."""
-        try:
-            await self._client.eval(_RELEASE, 1, lock, token)
+            await self._release(keys=[claim.lock], args=[claim.token])
         except (RedisError, OSError) as error:
             logger.debug("cache lock left to expire: %s", error)
 
 
+# KEYS: an answer's key, its lock's. ARGV: a token, the lock's lifetime (ms).
+# Returns {the stored answer or '', 1 if this caller now holds the lock}.
+_GET_OR_CLAIM = """
+local stored = redis.call('GET', KEYS[1])
+if stored then return {stored, 0} end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'', 1} end
+return {'', 0}
+"""
+# KEYS: an answer's key, its lock's (or ''). ARGV: the answer, its TTL (s), the lock's token.
+_STORE = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1
+"""
 # KEYS[1]: a key's lock; ARGV[1]: the token it was taken with. Deletes it only if still held.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

@@ -18,7 +18,7 @@ from fastapi import HTTPException, Request, Response, status
 from psycopg.errors import InsufficientPrivilege
 
 from serving.api.deps import ServingState, warehouse_unavailable
-from serving.cache import CachedAnswer, cache_key, normalize_query
+from serving.cache import CachedAnswer, Claim, cache_key, normalize_query
 from serving.db import WAREHOUSE_DOWN
 from serving.learned_reads import LearnedRead
 from serving.marts import MartsNotBuilt
@@ -57,22 +57,33 @@ async def _fresh_answer(
 
     Raises `UNREADABLE` errors when Postgres is needed and cannot be read.
     """
-    version = state.versions.current(dataset)
-    if version is not None:  # pushed by Postgres: a hit needs no database round trip
-        state.last_versions[dataset] = version
-        cached = await state.cache.get(key_of(version))
-        if cached is not None:
-            return cached, "hit", version
+    pushed = state.versions.current(dataset)
+    if pushed is not None:  # pushed by Postgres: a hit needs no database round trip
+        state.last_versions[dataset] = pushed
+        found = await state.cache.lookup(key_of(pushed))
+        if isinstance(found, CachedAnswer):
+            return found, "hit", pushed
+        async with state.pool.connection() as conn:
+            return await _computed(state, conn, pushed, key_of, compute, found)
     async with state.pool.connection() as conn:
-        if version is None:
-            version = await read_dataset_version_async(conn, dataset)
-            state.last_versions[dataset] = version
-            cached = await state.cache.get(key_of(version))
-            if cached is not None:
-                return cached, "hit", version
-        known = version
-        answer = await state.cache.compute_once(key_of(known), lambda: compute(conn, known))
-        return answer, "miss", known
+        version = await read_dataset_version_async(conn, dataset)
+        state.last_versions[dataset] = version
+        found = await state.cache.lookup(key_of(version))
+        if isinstance(found, CachedAnswer):
+            return found, "hit", version
+        return await _computed(state, conn, version, key_of, compute, found)
+
+
+async def _computed(
+    state: ServingState,
+    conn: psycopg.AsyncConnection,
+    version: int,
+    key_of: Callable[[int], str],
+    compute: Compute,
+    claim: Claim,
+) -> tuple[CachedAnswer, str, int]:
+    answer = await state.cache.compute_once(key_of(version), lambda: compute(conn, version), claim)
+    return answer, "miss", version
 
 
 async def cached_answer(

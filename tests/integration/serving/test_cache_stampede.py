@@ -9,7 +9,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from serving.cache import ResponseCache
+from serving.cache import CachedAnswer, Claim, ResponseCache
 from tests.integration.serving.conftest import REDIS_URL
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
@@ -39,9 +39,14 @@ async def test_a_stampede_over_two_workers_computes_the_answer_once(
 
         return compute
 
-    answers = await asyncio.gather(
-        *(workers[i % 2].compute_once(KEY, compute_as(i % 2)) for i in range(6))
-    )
+    async def ask(worker: int) -> CachedAnswer:
+        """What a route does: look the key up, and on a miss compute it with the claim."""
+        found = await workers[worker].lookup(KEY)
+        if isinstance(found, CachedAnswer):
+            return found
+        return await workers[worker].compute_once(KEY, compute_as(worker), found)
+
+    answers = await asyncio.gather(*(ask(i % 2) for i in range(6)))
     assert len(computations) == 1
     assert {answer.body for answer in answers} == {b'{"enquiries": 40}'}
     assert len({answer.etag for answer in answers}) == 1
@@ -57,9 +62,10 @@ async def test_when_the_computing_worker_fails_another_computes(
     async def succeeding() -> bytes:
         return b'{"enquiries": 41}'
 
-    first = asyncio.create_task(workers[0].compute_once(KEY, failing))
-    await asyncio.sleep(0.02)  # the first worker holds the key's lock
-    second = await workers[1].compute_once(KEY, succeeding)
+    claims = [await worker.lookup(KEY) for worker in workers]
+    assert [c.held for c in claims if isinstance(c, Claim)] == [True, False]
+    first = asyncio.create_task(workers[0].compute_once(KEY, failing, claims[0]))
+    second = await workers[1].compute_once(KEY, succeeding, claims[1])
     with pytest.raises(ConnectionError):
         await first
     assert second.body == b'{"enquiries": 41}'

@@ -10,6 +10,7 @@ import redis.asyncio as redis
 
 from serving.cache import (
     CachedAnswer,
+    Claim,
     LocalAnswers,
     ResponseCache,
     cache_key,
@@ -56,7 +57,11 @@ async def test_concurrent_misses_compute_once_and_a_dead_redis_leaves_the_worker
         await asyncio.sleep(0.05)
         return b'{"enquiries": 40}'
 
-    answers = await asyncio.gather(*(cache.compute_once("k", compute) for _ in range(5)))
+    claims = [await cache.lookup("k") for _ in range(5)]
+    assert all(isinstance(claim, Claim) and claim.held for claim in claims)  # Redis down
+    answers = await asyncio.gather(
+        *(cache.compute_once("k", compute, claim) for claim in claims if isinstance(claim, Claim))
+    )
     assert computations == 1
     assert {answer.body for answer in answers} == {b'{"enquiries": 40}'}
     assert await cache.get("k") == answers[0]

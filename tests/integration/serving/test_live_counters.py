@@ -68,3 +68,25 @@ async def test_what_is_counted_when_the_worker_stops_is_still_published() -> Non
     assert int(await client.hget(counter_key(supplier_id, TODAY), "quote_sent") or 0) == 5
     await client.delete(counter_key(supplier_id, TODAY))
     await client.aclose()
+
+
+async def test_an_explicit_flush_waits_for_the_one_under_way_and_counts_once() -> None:
+    supplier_id = f"sup_{uuid.uuid4().int % 10**6:06d}"
+    reader = redis.Redis.from_url(REDIS_URL)
+    for n in range(1, 4):
+        # A client not connected yet: the flush under way first waits for its connection,
+        # the widest window for an explicit flush to overtake it.
+        client = redis.Redis.from_url(REDIS_URL)
+        counters = LiveCounters(client)
+        counters.add(_events(supplier_id, "rsvp_updated", 1))
+        under_way = asyncio.create_task(counters.flush())  # as the background flush does
+        await asyncio.sleep(0)  # it has taken the deltas and waits for Redis
+        assert await counters.flush()
+        # Returned only once every event counted before it was in Redis, each once.
+        count = await reader.hget(counter_key(supplier_id, TODAY), "rsvp_updated")
+        assert int(count or 0) == n
+        assert await under_way
+        await client.aclose()
+    assert int(await reader.hget(counter_key(supplier_id, TODAY), "rsvp_updated") or 0) == 3
+    await reader.delete(counter_key(supplier_id, TODAY))
+    await reader.aclose()

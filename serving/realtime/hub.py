@@ -3,8 +3,10 @@
 Every API process runs one hub. It holds a single `PSUBSCRIBE wedsync:events:*` (so 10,000
 dashboards cost Redis one subscriber per process, not 10,000), coalesces each supplier's deltas
 (see `coalesce.py`), and offers the encoded frame to the subscriptions of that supplier and to
-every platform subscription. Several processes behind a load balancer each hold their own
-subscription, so each delivers every event to its own clients.
+every platform subscription, in one pass that sends to each connection on the spot (see
+`subscription.py`). Several processes behind a load balancer each hold their own
+subscription, so each delivers every event to its own clients. The hub also keeps its held
+connections' objects out of the garbage collector's full passes (see `heap.py`).
 
 Redis is best effort here, as on the ingest path: when the subscription breaks the hub logs,
 waits and subscribes again; clients keep their connections and get a fresh snapshot on reconnect.
@@ -25,8 +27,9 @@ from redis.exceptions import RedisError
 
 from serving.background import stop_background
 from serving.realtime.coalesce import Coalescer, SupplierDelta
+from serving.realtime.heap import ConnectionHeap
 from serving.realtime.messages import delta_frame, heartbeat_frame
-from serving.realtime.subscription import Subscription
+from serving.realtime.subscription import Connection, Subscription
 from wedsync.events.live import CHANNEL_PREFIX, counter_key, live_counters
 
 logger = logging.getLogger(__name__)
@@ -62,6 +65,7 @@ class RealtimeHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._flushes: dict[str, asyncio.TimerHandle] = {}
         self._subscribed = asyncio.Event()
+        self._heap = ConnectionHeap()
 
     @property
     def connections(self) -> int:
@@ -120,9 +124,12 @@ class RealtimeHub:
             await self._client.aclose()
             self._client = None
 
-    def subscribe(self, supplier_id: str | None) -> Subscription:
-        """A new feed of one supplier's deltas, or of every supplier's for `None` (platform)."""
-        subscription = Subscription(supplier_id, self.max_pending)
+    def subscribe(self, supplier_id: str | None, connection: Connection) -> Subscription:
+        """A feed to `connection` of one supplier's deltas, or of every supplier's for `None`.
+
+        Frames wait until the subscription's `start` has sent the snapshot.
+        """
+        subscription = Subscription(supplier_id, connection, self.max_pending)
         if supplier_id is None:
             self._platform.add(subscription)
         else:
@@ -132,13 +139,14 @@ class RealtimeHub:
     def unsubscribe(self, subscription: Subscription) -> None:
         """Forget a feed (the connection closed or was dropped); idempotent."""
         if subscription.supplier_id is None:
-            self._platform.discard(subscription)
-            return
-        subscribers = self._by_supplier.get(subscription.supplier_id)
-        if subscribers is not None:
-            subscribers.discard(subscription)
-            if not subscribers:
-                del self._by_supplier[subscription.supplier_id]
+            subscribers = self._platform
+        else:
+            subscribers = self._by_supplier.get(subscription.supplier_id, set())
+        if subscription in subscribers:
+            subscribers.remove(subscription)
+            self._heap.closed()
+        if not subscribers and subscription.supplier_id is not None:
+            self._by_supplier.pop(subscription.supplier_id, None)
 
     async def snapshot(self, supplier_id: str | None, day: dt.date) -> dict[str, dict[str, int]]:
         """Live counters of `day` per supplier: one supplier's, or every supplier's for `None`."""
@@ -224,5 +232,6 @@ class RealtimeHub:
         for turn in itertools.count():
             await asyncio.sleep(tick)
             self._coalescer.forget_idle(asyncio.get_running_loop().time())
+            self._heap.tick(self.connections)
             due = [s for s in self._all_subscriptions() if hash(s) % slices == turn % slices]
             self._offer(heartbeat_frame(), due)

@@ -9,8 +9,6 @@ A supplier key follows its own channel; a platform key follows every supplier.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import AsyncIterator
@@ -19,18 +17,15 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI, HTTPException, Request, Response, WebSocket, status
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
-from starlette.websockets import WebSocketDisconnect
 
 from serving.api.deps import LimitedPrincipal, ServingState, unauthorized, verified_key
 from serving.realtime.hub import RealtimeHub
 from serving.realtime.messages import snapshot_frame
-from serving.realtime.subscription import Subscription
+from serving.realtime.subscription import CLOSE_TRY_AGAIN_LATER, GONE
 from serving.schemas import ErrorAnswer
 from serving.tokens import InvalidToken
 from wedsync.api_keys import KEY_PREFIX, Principal
 
-# 1013 "try again later": what a client sees when it was too slow or live counters are down.
-CLOSE_TRY_AGAIN_LATER = 1013
 # Browsers cannot set headers on a WebSocket, and a key in `?token=` lands in access logs, so
 # the dashboard offers the subprotocols `wedsync.v1` and `bearer.<key>`; the server accepts the
 # first (a browser requires one of its offers back) and never echoes the key.
@@ -161,20 +156,6 @@ async def _authenticate(websocket: WebSocket, token: str | None) -> Principal | 
         return None
 
 
-async def _send_frames(websocket: WebSocket, subscription: Subscription) -> None:
-    """Forward the hub's frames; a dropped (slow) feed ends with 1013, a stopping hub's 1012."""
-    try:
-        async for frame in subscription.frames():
-            await websocket.send_text(frame)
-        if subscription.dropped:
-            reason = f"too slow: {subscription.max_pending} frames were waiting"
-            await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason=reason)
-        else:
-            await websocket.close(code=status.WS_1012_SERVICE_RESTART, reason="server stopping")
-    except (WebSocketDisconnect, RuntimeError, OSError):
-        return  # the client left while a frame was on its way
-
-
 @router.websocket("/realtime")
 async def realtime_feed(websocket: WebSocket, token: str | None = None) -> None:
     """Push today's snapshot, then coalesced live deltas and heartbeats, until the client leaves."""
@@ -184,24 +165,23 @@ async def realtime_feed(websocket: WebSocket, token: str | None = None) -> None:
     hub: RealtimeHub = websocket.app.state.realtime_hub
     offered = websocket.scope.get("subprotocols", [])
     await websocket.accept(subprotocol=FEED_SUBPROTOCOL if FEED_SUBPROTOCOL in offered else None)
-    # Subscribe before reading the snapshot, so no delta falls between the two.
-    subscription = hub.subscribe(None if principal.is_platform else principal.supplier_id)
-    sender: asyncio.Task[None] | None = None
+    # Subscribe before reading the snapshot, so no delta falls between the two (the
+    # subscription holds what it is offered until the snapshot is sent).
+    subscription = hub.subscribe(
+        None if principal.is_platform else principal.supplier_id, websocket
+    )
     try:
         try:
-            await websocket.send_text(await _snapshot(hub, principal))
+            snapshot = await _snapshot(hub, principal)
         except (RedisError, OSError):
             await websocket.close(code=CLOSE_TRY_AGAIN_LATER, reason="live counters unavailable")
             return
-        sender = asyncio.create_task(_send_frames(websocket, subscription))
+        await subscription.start(snapshot)
         # The client sends nothing we need; reading is how its departure is noticed.
         while (await websocket.receive())["type"] != "websocket.disconnect":
             pass
-    except WebSocketDisconnect:
-        pass
+    except GONE:
+        pass  # the client left while a frame was on its way
     finally:
         hub.unsubscribe(subscription)
-        if sender is not None:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+        subscription.cancel()

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -15,6 +16,7 @@ import redis.asyncio as redis
 import uvicorn
 from fastapi import FastAPI
 
+from serving.realtime.hub import RealtimeHub
 from serving.realtime.subscription import Subscription
 from wedsync.events.live import publish_live
 from wedsync.events.store import StoredEvent
@@ -56,19 +58,72 @@ async def publish(client: redis.Redis, events: list[StoredEvent]) -> None:
     assert await publish_live(client, events)
 
 
-async def next_frame(subscription: Subscription, supplier_id: str | None = None) -> dict[str, Any]:
-    """The subscription's next frame (of `supplier_id` only, when given), decoded.
+class RecordingConnection:
+    """A dashboard connection that keeps the frames it is sent, in order.
+
+    With `stall_after=n`, sends after the n-th wait until `resume()`, as a send to a client
+    that stopped reading waits for its socket buffer to drain.
+    """
+
+    def __init__(self, stall_after: int | None = None) -> None:
+        self.frames: asyncio.Queue[str] = asyncio.Queue()
+        self.closed_with: tuple[int, str | None] | None = None
+        self._sent = 0
+        self._stall_after = stall_after
+        self._resumed = asyncio.Event()
+
+    async def send_text(self, data: str) -> None:
+        """Keep the frame (after `resume()`, for a stalled connection)."""
+        self._sent += 1
+        if self._stall_after is not None and self._sent > self._stall_after:
+            await self._resumed.wait()
+        self.frames.put_nowait(data)
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        """Record the close frame."""
+        self.closed_with = (code, reason)
+
+    def resume(self) -> None:
+        """Let the stalled sends complete (the client read again)."""
+        self._resumed.set()
+
+
+@dataclass
+class Dashboard:
+    """A hub subscription and the connection it sends to."""
+
+    subscription: Subscription
+    connection: RecordingConnection
+
+    @property
+    def received(self) -> int:
+        """Frames the connection has and nobody read yet."""
+        return self.connection.frames.qsize()
+
+
+async def follow(
+    hub: RealtimeHub, supplier_id: str | None, stall_after: int | None = None
+) -> Dashboard:
+    """Subscribe a recording connection, as the route does, and consume its snapshot."""
+    connection = RecordingConnection(None if stall_after is None else stall_after + 1)
+    subscription = hub.subscribe(supplier_id, connection)
+    await subscription.start('{"type":"snapshot"}')
+    assert orjson.loads(connection.frames.get_nowait())["type"] == "snapshot"
+    return Dashboard(subscription, connection)
+
+
+async def next_frame(dashboard: Dashboard, supplier_id: str | None = None) -> dict[str, Any]:
+    """The dashboard's next frame (of `supplier_id` only, when given), decoded.
 
     A platform feed hears every publisher on the Redis server (pub/sub ignores the database
     number), so tests following everyone filter on the supplier they published for.
     """
 
     async def matching() -> dict[str, Any]:
-        async for frame in subscription.frames():
-            decoded: dict[str, Any] = orjson.loads(frame)
+        while True:
+            decoded: dict[str, Any] = orjson.loads(await dashboard.connection.frames.get())
             if supplier_id is None or decoded.get("supplier_id") == supplier_id:
                 return decoded
-        raise AssertionError("the feed ended (the subscription was dropped)")
 
     return await asyncio.wait_for(matching(), FRAME_TIMEOUT_SECONDS)
 

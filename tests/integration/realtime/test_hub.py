@@ -12,6 +12,7 @@ import redis.asyncio as redis
 from serving.realtime.hub import RealtimeHub
 from tests.integration.realtime.conftest import (
     REALTIME_REDIS_URL,
+    follow,
     next_frame,
     publish,
     stored,
@@ -38,9 +39,9 @@ async def hub(live_redis: redis.Redis) -> AsyncIterator[RealtimeHub]:
 async def test_a_delta_reaches_its_supplier_and_the_platform_only(
     hub: RealtimeHub, live_redis: redis.Redis
 ) -> None:
-    dashboards_a = [hub.subscribe(SUPPLIER_A), hub.subscribe(SUPPLIER_A)]
-    dashboard_b = hub.subscribe(SUPPLIER_B)
-    platform = hub.subscribe(None)
+    dashboards_a = [await follow(hub, SUPPLIER_A), await follow(hub, SUPPLIER_A)]
+    dashboard_b = await follow(hub, SUPPLIER_B)
+    platform = await follow(hub, None)
 
     await publish(live_redis, stored(SUPPLIER_A, "enquiry_created", 2))
 
@@ -50,13 +51,13 @@ async def test_a_delta_reaches_its_supplier_and_the_platform_only(
         assert frame["supplier_id"] == SUPPLIER_A
         assert frame["events"] == 2
         assert list(frame["days"].values()) == [{"enquiry_created": 2}]
-    assert dashboard_b.pending == 0
+    assert dashboard_b.received == 0
 
 
 async def test_a_burst_becomes_one_immediate_and_one_merged_frame(
     hub: RealtimeHub, live_redis: redis.Redis
 ) -> None:
-    dashboard = hub.subscribe(SUPPLIER_A)
+    dashboard = await follow(hub, SUPPLIER_A)
     for _ in range(5):
         await publish(live_redis, stored(SUPPLIER_A, "rsvp_updated"))
 
@@ -64,7 +65,7 @@ async def test_a_burst_becomes_one_immediate_and_one_merged_frame(
     merged = await next_frame(dashboard)
     assert (first["events"], merged["events"]) == (1, 4)
     await asyncio.sleep(0.6)  # two more intervals: nothing else was published, nothing comes
-    assert dashboard.pending == 0
+    assert dashboard.received == 0
 
 
 async def test_a_slow_consumer_is_dropped_and_others_keep_their_feed(
@@ -73,18 +74,25 @@ async def test_a_slow_consumer_is_dropped_and_others_keep_their_feed(
     hub = RealtimeHub(REALTIME_REDIS_URL, coalesce_seconds=0, max_pending=3)
     await hub.start()
     try:
-        stalled = hub.subscribe(SUPPLIER_A)
-        reader = hub.subscribe(SUPPLIER_A)
+        stalled = await follow(hub, SUPPLIER_A, stall_after=0)  # reads nothing after the snapshot
+        reader = await follow(hub, SUPPLIER_A)
         received = 0
         for _ in range(5):
             await publish(live_redis, stored(SUPPLIER_A, "profile_view"))
             received += (await next_frame(reader))["events"]
 
+        # The first delta waits in the stalled send, 3 more fill its backlog, the 5th drops it.
         assert received == 5
-        assert stalled.dropped
+        assert stalled.subscription.dropped
         assert hub.dropped_total == 1
         assert hub.connections == 1  # the stalled one is forgotten; its backlog discarded
-        assert stalled.pending == 1  # only the end-of-feed sentinel
+        assert stalled.subscription.pending == 0
+
+        stalled.connection.resume()  # the client reads again: it gets its close, nothing more
+        assert (await next_frame(stalled))["events"] == 1
+        await asyncio.sleep(0.05)
+        assert stalled.connection.closed_with == (1013, "too slow: 3 frames were waiting")
+        assert stalled.received == 0
     finally:
         await hub.stop()
 
@@ -96,7 +104,7 @@ async def test_every_process_delivers_every_event_to_its_own_clients(
     for hub in hubs:
         await hub.start()
     try:
-        dashboards = [hub.subscribe(SUPPLIER_B) for hub in hubs]
+        dashboards = [await follow(hub, SUPPLIER_B) for hub in hubs]
         await publish(live_redis, stored(SUPPLIER_B, "booking_confirmed"))
         frames = [await next_frame(dashboard) for dashboard in dashboards]
         assert [frame["supplier_id"] for frame in frames] == [SUPPLIER_B, SUPPLIER_B]
@@ -121,7 +129,7 @@ async def test_snapshot_holds_today_counters_per_supplier(
 
 
 async def test_a_malformed_publish_is_ignored(hub: RealtimeHub, live_redis: redis.Redis) -> None:
-    dashboard = hub.subscribe(SUPPLIER_A)
+    dashboard = await follow(hub, SUPPLIER_A)
     await live_redis.publish(f"wedsync:events:{SUPPLIER_A}", b"not json")
     await publish(live_redis, stored(SUPPLIER_A, "review_posted"))
     assert (await next_frame(dashboard))["events"] == 1
@@ -136,12 +144,12 @@ async def test_deltas_of_suppliers_nobody_follows_here_are_skipped(
     await hub.start()
     try:
         unwatched = unique_supplier()
-        dashboard = hub.subscribe(SUPPLIER_A)
+        dashboard = await follow(hub, SUPPLIER_A)
         await publish(live_redis, stored(unwatched, "profile_view"))
         await publish(live_redis, stored(SUPPLIER_A, "profile_view"))
         assert (await next_frame(dashboard))["supplier_id"] == SUPPLIER_A
 
-        late = hub.subscribe(unwatched)
+        late = await follow(hub, unwatched)
         await publish(live_redis, stored(unwatched, "profile_view"))
         # Sent at once: the first delta, published while nobody here followed, was skipped.
         assert (await next_frame(late))["events"] == 1
@@ -153,7 +161,7 @@ async def test_quiet_feeds_get_heartbeats(live_redis: redis.Redis) -> None:
     hub = RealtimeHub(REALTIME_REDIS_URL, heartbeat_seconds=0.1)
     await hub.start()
     try:
-        dashboards = [hub.subscribe(SUPPLIER_A), hub.subscribe(None)]
+        dashboards = [await follow(hub, SUPPLIER_A), await follow(hub, None)]
         for dashboard in dashboards:
             assert (await next_frame(dashboard))["type"] == "heartbeat"
     finally:

@@ -13,6 +13,7 @@ import base64
 import os
 import re
 import time
+from typing import cast
 
 Receipt = tuple[float, int]  # (monotonic time, events the delta frame covers)
 
@@ -37,9 +38,9 @@ class Dashboard(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
-        transport.write(self._request)
+        # A stream transport (uvloop's does not subclass `asyncio.Transport`, so no isinstance).
+        self._transport = cast(asyncio.Transport, transport)
+        self._transport.write(self._request)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False

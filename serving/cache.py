@@ -190,6 +190,10 @@ class ResponseCache:
         """
         pending = self._in_flight.get(key)
         if pending is not None:
+            if claim.held:
+                # The asker computing here got its lookup answered first but holds no lock:
+                # free ours, so that its next poll takes the lock and computes.
+                await self._free(claim)
             return await asyncio.shield(pending)
         future: asyncio.Future[CachedAnswer] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future

@@ -70,3 +70,27 @@ async def test_when_the_computing_worker_fails_another_computes(
         await first
     assert second.body == b'{"enquiries": 41}'
     assert redis_db.keys("wedsync:cache-lock:*") == []
+
+
+async def test_a_lock_held_by_an_asker_that_joins_another_is_handed_over(
+    workers: tuple[ResponseCache, ResponseCache], redis_db: redis.Redis
+) -> None:
+    worker = workers[0]
+    computations = 0
+
+    async def compute() -> bytes:
+        nonlocal computations
+        computations += 1
+        return b'{"enquiries": 42}'
+
+    # Two askers in one worker: the first lookup takes the lock, but the second asker's
+    # answer arrives first and it starts waiting for the (unheld by it) lock.
+    held, waiting = await worker.lookup(KEY), await worker.lookup(KEY)
+    assert isinstance(held, Claim) and isinstance(waiting, Claim)
+    assert (held.held, waiting.held) == (True, False)
+    first = asyncio.create_task(worker.compute_once(KEY, compute, waiting))
+    await asyncio.sleep(0)  # the waiting asker is now this worker's computation
+    second = await asyncio.wait_for(worker.compute_once(KEY, compute, held), timeout=2)
+    assert (await first) == second
+    assert computations == 1
+    assert redis_db.keys("wedsync:cache-lock:*") == []

@@ -14,6 +14,7 @@ because a rebuilt mart is a new table without policies or grants.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,9 +22,7 @@ import psycopg
 
 from serving.config import API_ROLE
 from wedsync.api_keys import Principal
-from wedsync.events.contract import Event
 from wedsync.events.store import EventPartitions
-from wedsync.warehouse.event_tables import month_start
 
 PLATFORM_SCOPE = "platform"
 
@@ -150,13 +149,6 @@ async def tenant_scope(
 class OwnerlessEventPartitions(EventPartitions):
     """`EventPartitions` for a role that owns nothing: new months through the definer function."""
 
-    async def ensure(self, conn: psycopg.AsyncConnection, events: list[Event]) -> None:
-        """Create the missing monthly partitions for `events` via `app.create_event_partition`."""
-        missing = {month_start(event.occurred_at) for event in events} - self._known
-        if not missing:
-            return
-        async with conn.transaction():
-            await conn.execute("select pg_advisory_xact_lock(%s)", (self._LOCK_ID,))
-            for month in sorted(missing):
-                await conn.execute("select app.create_event_partition(%s)", (month,))
-        self._known |= missing
+    async def _create(self, conn: psycopg.AsyncConnection, month: dt.date) -> None:
+        """Create one month's partition through `app.create_event_partition`."""
+        await conn.execute("select app.create_event_partition(%s)", (month,))

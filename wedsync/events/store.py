@@ -104,8 +104,12 @@ class EventPartitions:
         async with conn.transaction():
             await conn.execute("select pg_advisory_xact_lock(%s)", (self._LOCK_ID,))
             for month in sorted(missing):
-                await conn.execute(partition_ddl(month))
+                await self._create(conn, month)
         self._known |= missing
+
+    async def _create(self, conn: psycopg.AsyncConnection, month: dt.date) -> None:
+        """Create one month's partition (if absent), inside `ensure`'s locked transaction."""
+        await conn.execute(partition_ddl(month))
 
 
 async def store_batch(

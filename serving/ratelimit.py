@@ -163,18 +163,14 @@ class RateLimiter:
         self._pid = os.getpid()
         self._serial = itertools.count()
 
-    def leased(self, tenant: str, limit: int) -> RateDecision | None:
-        """Count a request from the tenant's lease without Redis; None when there is no slot."""
-        lease = self._leases.get(tenant)
-        return None if lease is None else lease.take(limit, time.monotonic())
-
     async def hit(self, tenant: str, limit: int) -> RateDecision:
-        """Count one request of `tenant` against `limit` requests per window."""
-        decision = self.leased(tenant, limit)
-        if decision is not None:
-            return decision
+        """Count one request of `tenant` against `limit`: from its lease, else from Redis."""
         now = time.monotonic()
         previous = self._leases.get(tenant)
+        if previous is not None:
+            decision = previous.take(limit, now)
+            if decision is not None:
+                return decision
         wanted = 1 if previous is None else previous.next_size(limit, now)
         # Unique per claim across workers (pid) without the cost of a random token.
         prefix = f"{time.time_ns()}-{self._pid}-{next(self._serial)}"

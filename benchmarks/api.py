@@ -30,7 +30,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-import httpx
 import psycopg
 import redis
 import uvloop
@@ -40,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from benchmarks.ingest import stop, wait_until_ready
 from serving.tenancy import apply_tenancy
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
@@ -262,7 +262,7 @@ def prepare_database(source_database: str, suppliers: int) -> tuple[str, list[tu
 
 
 @contextmanager
-def server(app: str, port: int, workers: int, database_url: str) -> Iterator[None]:
+def server(app: str, port: int, workers: int, database_url: str, ready_path: str) -> Iterator[None]:
     """uvicorn serving `app` as deployed, until the block ends."""
     env = {
         **os.environ,
@@ -288,22 +288,10 @@ def server(app: str, port: int, workers: int, database_url: str) -> Iterator[Non
         env=env,
     )
     try:
-        for _ in range(600):
-            if process.poll() is not None:
-                raise SystemExit(f"{app} exited during start-up")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}{METRICS}", timeout=1).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        wait_until_ready(port, process, ready_path)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 def uncached_requests(keys: list[tuple[str, str]], count: int) -> list[bytes]:
@@ -347,7 +335,7 @@ def main() -> None:
         flush=True,
     )
 
-    with server("serving.main:app", args.port, args.workers, url):
+    with server("serving.main:app", args.port, args.workers, url, "/healthz"):
         # Warm every key's answer into the cache (and every worker's key memory).
         uvloop.run(closed_loop(args.port, cached, min(len(cached), args.clients), 3.0))
         hits = uvloop.run(
@@ -355,7 +343,7 @@ def main() -> None:
         )
         misses = uvloop.run(open_loop(args.port, uncached, uncached_rate))
         api_capacity = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
-    with server("benchmarks.api:reference_app", args.port, args.workers, url):
+    with server("benchmarks.api:reference_app", args.port, args.workers, url, METRICS):
         reference = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
 
     api_rate = len(api_capacity.latencies_ms) / api_capacity.elapsed_s

@@ -128,18 +128,27 @@ async def drive(args: argparse.Namespace, key: str, batches: list[Batch]) -> tup
         return tally, time.perf_counter() - started
 
 
-def wait_until_ready(port: int, server: subprocess.Popen[bytes]) -> None:
-    """Poll /healthz until the server answers (or fail if it died)."""
+def wait_until_ready(port: int, server: subprocess.Popen[bytes], path: str = "/healthz") -> None:
+    """Poll `path` until the server answers 200 (or fail if it died)."""
     for _ in range(600):
         if server.poll() is not None:
-            raise SystemExit("the API server exited during start-up")
+            raise SystemExit("the server exited during start-up")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise SystemExit("the API server did not become ready")
+    raise SystemExit("the server did not become ready")
+
+
+def stop(server: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Ask the server to stop (SIGTERM, so it shuts down as deployed); kill it if it lingers."""
+    server.terminate()
+    try:
+        server.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def main() -> None:
@@ -188,11 +197,7 @@ def main() -> None:
         wait_until_ready(args.port, server)
         tally, elapsed = asyncio.run(drive(args, key, batches))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
     acked_ids = [event_id for i in sorted(tally.acked_batches) for event_id in batches[i].event_ids]
     check = check_postgres(url, acked_ids)

@@ -39,7 +39,7 @@ import redis
 import uvloop
 
 from benchmarks.dashboards import Dashboard, Receipt, open_dashboard
-from benchmarks.ingest import wait_until_ready
+from benchmarks.ingest import stop, wait_until_ready
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, ensure_database
@@ -259,8 +259,7 @@ def api_server(args: argparse.Namespace, database_url: str, redis_url: str) -> I
         wait_until_ready(args.port, server)
         yield server.pid
     finally:
-        server.terminate()
-        server.wait(timeout=60)
+        stop(server, timeout=60)
 
 
 @dataclass

@@ -33,8 +33,6 @@ def _services_env() -> dict[str, str]:
 
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/wedsync"
-#: Database holding Dagster's runs, events and schedules in a deployment (see deploy/dagster.yaml).
-DAGSTER_STORAGE_DATABASE = "wedsync_dagster"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
@@ -61,13 +59,24 @@ class Settings:
         """The same server, another database (used to create the warehouse if missing)."""
         return urlparse(self.database_url)._replace(path=f"/{database}").geturl()
 
-    def dagster_storage_url(self, database: str = DAGSTER_STORAGE_DATABASE) -> str:
+    @property
+    def dagster_storage_database(self) -> str:
+        """Database holding Dagster's runs, events and schedules in a deployment.
+
+        Named after the warehouse (`wedsync` -> `wedsync_dagster`), so two warehouses on one
+        server (a developer's second checkout, CI beside a demo) never share run history.
+        """
+        return f"{self.database_name}_dagster"
+
+    def dagster_storage_url(self, database: str | None = None) -> str:
         """The URL `deploy/dagster.yaml` reads as `DAGSTER_PG_URL` (same server, own database).
 
         dagster-postgres sends `NOTIFY channel, :id`, which only psycopg2's client-side binding
         accepts; SQLAlchemy 2.1 would otherwise pick psycopg 3 for a plain `postgresql://` URL.
         """
-        return self.database_url_for(database).replace("postgresql://", "postgresql+psycopg2://", 1)
+        return self.database_url_for(database or self.dagster_storage_database).replace(
+            "postgresql://", "postgresql+psycopg2://", 1
+        )
 
     def dbt_env(self) -> dict[str, str]:
         """Environment variables that `dbt_project/profiles.yml` reads, derived from the URL."""

@@ -6,7 +6,7 @@ import shlex
 
 import typer
 
-from wedsync.settings import DAGSTER_STORAGE_DATABASE, get_settings
+from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, connect, ensure_database
 
 db_app = typer.Typer(help="Warehouse database commands.", no_args_is_help=True)
@@ -22,10 +22,9 @@ def init() -> None:
     typer.echo(
         f"{'created' if created else 'found'} database {settings.database_name}; schema applied"
     )
-    if ensure_database(settings.database_url_for(DAGSTER_STORAGE_DATABASE)):
-        typer.echo(
-            f"created database {DAGSTER_STORAGE_DATABASE} for Dagster's run and event storage"
-        )
+    dagster_database = settings.dagster_storage_database
+    if ensure_database(settings.database_url_for(dagster_database)):
+        typer.echo(f"created database {dagster_database} for Dagster's run and event storage")
 
 
 @db_app.command("env")

@@ -40,7 +40,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from benchmarks.ingest import stop, wait_until_ready
-from serving.tenancy import apply_tenancy
+from serving.security.tenancy import apply_tenancy
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, connect, ensure_database

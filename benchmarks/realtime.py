@@ -360,7 +360,7 @@ def report(args: argparse.Namespace, figures: Figures, file_limit: int) -> None:
     if fan_out:
         print(f"  publish->recv    p50 {percentile(fan_out, 0.50):.1f} ms, "
               f"p99 {percentile(fan_out, 0.99):.1f} ms (the hub's share; the rest is the "
-              "ingest path's live-counter publish, serving.live)")  # fmt: skip
+              "ingest path's live-counter publish, serving.live.counters)")  # fmt: skip
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from serving.tenancy import tenant_scope
+from serving.security.tenancy import tenant_scope
 from wedsync.api_keys import AUDIT_INSERT, Principal
 
 #: Raw tables that name a couple (`raw.couples` holds the personal data itself).

@@ -16,6 +16,7 @@ import redis.asyncio as redis
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from serving.analytics.scoring import ChampionScorer
 from serving.api.deps import ServingState
 from serving.api.hot_reads import HotReads
 from serving.api.routes import (
@@ -28,23 +29,23 @@ from serving.api.routes import (
     metrics,
     predictions,
     quality,
+    realtime,
     suppliers,
     usage,
 )
-from serving.auth import KeyRing
-from serving.background import stop_background
-from serving.cache import ResponseCache
-from serving.config import ServingConfig
-from serving.db import create_pool, prepare_warehouse
-from serving.live import LiveCounters
-from serving.observability import ObservabilityMiddleware, RequestAccounting, RequestMetrics
-from serving.ratelimit import RateLimiter
-from serving.realtime import install as install_realtime
-from serving.scoring import ChampionScorer
-from serving.tokens import TokenSigner, load_secret
-from serving.usage import UsageRecorder
-from serving.versions import DatasetVersions
-from serving.wedding_day import WeddingDayPriority
+from serving.cache.responses import ResponseCache
+from serving.cache.versions import DatasetVersions
+from serving.core.background import stop_background
+from serving.core.config import ServingConfig
+from serving.core.db import create_pool, prepare_warehouse
+from serving.core.observability import ObservabilityMiddleware, RequestAccounting, RequestMetrics
+from serving.dashboard import install_dashboard
+from serving.limits.ratelimit import RateLimiter
+from serving.limits.usage import UsageRecorder
+from serving.limits.wedding_day import WeddingDayPriority
+from serving.live.counters import LiveCounters
+from serving.security.keys import KeyRing
+from serving.security.tokens import TokenSigner, load_secret
 from wedsync.settings import Settings, get_settings
 
 # Redis is best effort: a dead Redis must cost a request milliseconds, not seconds.
@@ -157,7 +158,8 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
     )
     app.add_middleware(ObservabilityMiddleware, accounting=accounting)
     app.hot_reads = HotReads(serving_state, accounting)
-    install_realtime(app, settings.redis_url)
+    realtime.install(app, settings.redis_url)
+    install_dashboard(app)
     return app
 
 

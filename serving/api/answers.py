@@ -17,13 +17,13 @@ import psycopg
 from fastapi import HTTPException, Request, Response, status
 from psycopg.errors import InsufficientPrivilege
 
+from serving.analytics.marts import MartsNotBuilt
 from serving.api.deps import ServingState, warehouse_unavailable
-from serving.cache import CachedAnswer, Claim, cache_key, normalize_query
-from serving.db import WAREHOUSE_DOWN
-from serving.learned_reads import LearnedRead
-from serving.marts import MartsNotBuilt
-from serving.observability import route_template
-from serving.tenancy import tenant_scope
+from serving.cache.learned_reads import LearnedRead
+from serving.cache.responses import CachedAnswer, Claim, cache_key, normalize_query
+from serving.core.db import WAREHOUSE_DOWN
+from serving.core.observability import route_template
+from serving.security.tenancy import tenant_scope
 from wedsync.api_keys import Principal
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version_async
 

@@ -10,21 +10,21 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg_pool import AsyncConnectionPool
 
-from serving.auth import KeyRing
-from serving.cache import ResponseCache
-from serving.catalog import Catalog
-from serving.config import ServingConfig
-from serving.db import WAREHOUSE_DOWN
-from serving.learned_reads import LearnedReads
-from serving.live import LiveCounters
-from serving.observability import HEADERS_STATE, PRINCIPAL_STATE
-from serving.ratelimit import RateLimiter
-from serving.scoring import ChampionScorer
-from serving.tenancy import OwnerlessEventPartitions
-from serving.tokens import InvalidToken, TokenSigner, is_access_token
-from serving.usage import UsageRecorder
-from serving.versions import DatasetVersions
-from serving.wedding_day import WeddingDayPriority
+from serving.analytics.catalog import Catalog
+from serving.analytics.scoring import ChampionScorer
+from serving.cache.learned_reads import LearnedReads
+from serving.cache.responses import ResponseCache
+from serving.cache.versions import DatasetVersions
+from serving.core.config import ServingConfig
+from serving.core.db import WAREHOUSE_DOWN
+from serving.core.observability import HEADERS_STATE, PRINCIPAL_STATE
+from serving.limits.ratelimit import RateLimiter
+from serving.limits.usage import UsageRecorder
+from serving.limits.wedding_day import WeddingDayPriority
+from serving.live.counters import LiveCounters
+from serving.security.keys import KeyRing
+from serving.security.tenancy import OwnerlessEventPartitions
+from serving.security.tokens import InvalidToken, TokenSigner, is_access_token
 from wedsync.api_keys import Principal
 from wedsync.events.store import EventPartitions
 

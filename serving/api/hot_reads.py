@@ -8,7 +8,8 @@ everything it needs is already in this worker's memory:
 
 - the caller's API key was verified recently (`KeyRing.remembered`), or its access token verifies;
 - the full stack has answered this caller this exact path and query string
-  (`serving.learned_reads`), so routing, validation, tier and tenant rules were all applied once;
+  (`serving.cache.learned_reads`), so routing, validation, tier and tenant rules were all
+  applied once;
 - the data version is pushed by Postgres (`DatasetVersions` live) and the answer for it is held
   by this worker (`ResponseCache.local`): never stale, as on the full stack;
 - the tier's rate limit admits the request (`RateLimiter.hit`, from a lease when there is one).
@@ -27,9 +28,9 @@ from starlette.types import Scope, Send
 
 from serving.api.answers import answer_headers
 from serving.api.deps import ServingState, limit_for
-from serving.cache import cache_key
-from serving.observability import RequestAccounting
-from serving.tokens import InvalidToken, is_access_token
+from serving.cache.responses import cache_key
+from serving.core.observability import RequestAccounting
+from serving.security.tokens import InvalidToken, is_access_token
 from wedsync.api_keys import Principal
 
 

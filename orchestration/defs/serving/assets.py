@@ -22,8 +22,9 @@ SERVED_MART_KEYS = (
     dg.AssetKey(["predictions", "price_advice"]),
 )
 
-# The API creates this procedure (serving/tenancy.py); tables created since it last ran (the
-# first predictions of a new model, say) get their tenant policy and grants before they are served.
+# The API creates this procedure (serving/security/tenancy.py); tables created since it last
+# ran (the first predictions of a new model, say) get their tenant policy and grants before
+# they are served.
 _REAPPLY_ROW_LEVEL_SECURITY = """
 do $rls$
 begin

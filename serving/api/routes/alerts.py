@@ -5,12 +5,12 @@ from __future__ import annotations
 import psycopg
 from fastapi import APIRouter, Request, Response
 
+from serving.analytics.insights import read_wedding_day_alerts
+from serving.analytics.readers import Audience, Source
 from serving.api.answers import analytics_answer
 from serving.api.deps import AnalyticsPrincipal, State
+from serving.api.insight_schemas import WeddingDayAlertsAnswer
 from serving.api.routes.metrics import READ_RESPONSES, SupplierFilter, visible_supplier
-from serving.insight_schemas import WeddingDayAlertsAnswer
-from serving.insights import read_wedding_day_alerts
-from serving.readers import Audience, Source
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 

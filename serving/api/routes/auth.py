@@ -12,9 +12,13 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials
 
 from serving.api.deps import State, bearer_scheme, unauthorized, verified_key, warehouse_unavailable
-from serving.db import WAREHOUSE_DOWN
-from serving.refresh_tokens import RefreshRefused, issue_refresh_token, rotate_refresh_token
-from serving.schemas import ErrorAnswer, RefreshRequest, TokenAnswer
+from serving.api.schemas import ErrorAnswer, RefreshRequest, TokenAnswer
+from serving.core.db import WAREHOUSE_DOWN
+from serving.security.refresh_tokens import (
+    RefreshRefused,
+    issue_refresh_token,
+    rotate_refresh_token,
+)
 from wedsync.api_keys import KEY_PREFIX, Principal
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])

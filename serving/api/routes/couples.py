@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, status
 
 from serving.api.deps import PlatformAdmin, State, warehouse_unavailable
-from serving.db import WAREHOUSE_DOWN
+from serving.api.schemas import ErasureAnswer, ErrorAnswer
+from serving.core.db import WAREHOUSE_DOWN
 from serving.erasure import CoupleNotFound, erase_couple
-from serving.schemas import ErasureAnswer, ErrorAnswer
 
 router = APIRouter(prefix="/api/couples", tags=["privacy"])
 

@@ -15,9 +15,9 @@ import psycopg
 from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 
 from serving.api.deps import AdminPrincipal, State, warehouse_unavailable
-from serving.db import WAREHOUSE_DOWN
-from serving.schemas import ErrorAnswer, EventsAnswer
-from serving.tenancy import tenant_scope
+from serving.api.schemas import ErrorAnswer, EventsAnswer
+from serving.core.db import WAREHOUSE_DOWN
+from serving.security.tenancy import tenant_scope
 from wedsync.api_keys import Principal
 from wedsync.events.contract import (
     MAX_BATCH_EVENTS,

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, Response, status
 from redis.exceptions import RedisError
 
 from serving.api.deps import State
-from serving.db import WAREHOUSE_DOWN
-from serving.observability import RequestMetrics
-from serving.schemas import HealthAnswer, ReadinessAnswer
+from serving.api.schemas import HealthAnswer, ReadinessAnswer
+from serving.core.db import WAREHOUSE_DOWN
+from serving.core.observability import RequestMetrics
 
 router = APIRouter(tags=["health"])
 

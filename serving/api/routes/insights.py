@@ -7,12 +7,12 @@ from typing import Annotated
 import psycopg
 from fastapi import APIRouter, Query, Request, Response
 
+from serving.analytics.insights import read_wedding_insights
+from serving.analytics.readers import Audience, Source
 from serving.api.answers import analytics_answer
 from serving.api.deps import AnalyticsPrincipal, State
+from serving.api.insight_schemas import WeddingInsightsAnswer
 from serving.api.routes.metrics import READ_RESPONSES, SupplierFilter, visible_supplier
-from serving.insight_schemas import WeddingInsightsAnswer
-from serving.insights import read_wedding_insights
-from serving.readers import Audience, Source
 from wedsync.vendor_types import VendorType
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])

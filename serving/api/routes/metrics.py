@@ -8,10 +8,10 @@ from typing import Annotated
 import psycopg
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
+from serving.analytics.marts import Grain, MetricsQuery, read_metrics
 from serving.api.answers import analytics_answer
 from serving.api.deps import LimitedPrincipal, State
-from serving.marts import Grain, MetricsQuery, read_metrics
-from serving.schemas import ErrorAnswer, MetricsAnswer
+from serving.api.schemas import ErrorAnswer, MetricsAnswer
 from wedsync.api_keys import Principal
 from wedsync.vendor_types import VendorType
 

@@ -6,15 +6,15 @@ from fastapi import APIRouter, HTTPException, status
 from psycopg.errors import InsufficientPrivilege, UndefinedTable
 
 from ml.online_features import SUPPLIER_PROFILE_SQL, SupplierProfile, posted_enquiry_features
+from serving.analytics.marts import MartsNotBuilt
+from serving.analytics.scoring import ModelUnavailable
 from serving.api.answers import not_built
 from serving.api.deps import AnalyticsPrincipal, State, warehouse_unavailable
 from serving.api.routes.metrics import READ_RESPONSES, visible_supplier
-from serving.db import WAREHOUSE_DOWN
-from serving.marts import MartsNotBuilt
-from serving.schemas import BookingProbabilityAnswer, BookingProbabilityRequest, ErrorAnswer
-from serving.scoring import ModelUnavailable
-from serving.tenancy import tenant_scope
-from serving.wedding_day import uk_today
+from serving.api.schemas import BookingProbabilityAnswer, BookingProbabilityRequest, ErrorAnswer
+from serving.core.db import WAREHOUSE_DOWN
+from serving.limits.wedding_day import uk_today
+from serving.security.tenancy import tenant_scope
 
 router = APIRouter(prefix="/api/predictions", tags=["predictions"])
 

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query, Response
 from psycopg.rows import dict_row
 
 from serving.api.deps import PlatformPrincipal, State, warehouse_unavailable
-from serving.db import WAREHOUSE_DOWN
-from serving.schemas import ErrorAnswer, QualityAnswer
+from serving.api.schemas import ErrorAnswer, QualityAnswer
+from serving.core.db import WAREHOUSE_DOWN
 
 router = APIRouter(prefix="/api", tags=["quality"])
 

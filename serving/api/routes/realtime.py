@@ -19,11 +19,11 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 
 from serving.api.deps import LimitedPrincipal, ServingState, unauthorized, verified_key
-from serving.realtime.hub import RealtimeHub
-from serving.realtime.messages import snapshot_frame
-from serving.realtime.subscription import CLOSE_TRY_AGAIN_LATER, GONE
-from serving.schemas import ErrorAnswer
-from serving.tokens import InvalidToken
+from serving.api.schemas import ErrorAnswer
+from serving.live.hub import RealtimeHub
+from serving.live.messages import snapshot_frame
+from serving.live.subscription import CLOSE_TRY_AGAIN_LATER, GONE
+from serving.security.tokens import InvalidToken
 from wedsync.api_keys import KEY_PREFIX, Principal
 
 # Browsers cannot set headers on a WebSocket, and a key in `?token=` lands in access logs, so
@@ -185,3 +185,15 @@ async def realtime_feed(websocket: WebSocket, token: str | None = None) -> None:
     finally:
         hub.unsubscribe(subscription)
         subscription.cancel()
+
+
+def install(app: FastAPI, redis_url: str) -> None:
+    """Add the live feed (its hub subscribing at `redis_url`) to `app`.
+
+    Idempotent (a second call adds nothing). Tests may replace `app.state.realtime_hub`
+    before the app starts.
+    """
+    if hasattr(app.state, "realtime_hub"):
+        return
+    app.state.realtime_hub = RealtimeHub(redis_url)
+    app.include_router(router)

@@ -7,12 +7,12 @@ from typing import Annotated
 import psycopg
 from fastapi import APIRouter, HTTPException, Path, Request, Response, status
 
+from serving.analytics.insights import SupplierNotFound, read_supplier_performance
+from serving.analytics.readers import Source
 from serving.api.answers import analytics_answer
 from serving.api.deps import AnalyticsPrincipal, State
+from serving.api.insight_schemas import SupplierPerformanceAnswer
 from serving.api.routes.metrics import READ_RESPONSES, visible_supplier
-from serving.insight_schemas import SupplierPerformanceAnswer
-from serving.insights import SupplierNotFound, read_supplier_performance
-from serving.readers import Source
 
 router = APIRouter(prefix="/api/suppliers", tags=["suppliers"])
 

@@ -8,6 +8,7 @@ import orjson
 from fastapi import APIRouter, Response
 from psycopg.rows import dict_row
 
+from serving.analytics.marts import json_default
 from serving.api.deps import AdminPrincipal, State, warehouse_unavailable
 from serving.api.routes.metrics import (
     READ_RESPONSES,
@@ -17,10 +18,9 @@ from serving.api.routes.metrics import (
     check_range,
     visible_supplier,
 )
-from serving.db import WAREHOUSE_DOWN
-from serving.marts import json_default
-from serving.schemas import UsageAnswer
-from serving.tenancy import tenant_scope
+from serving.api.schemas import UsageAnswer
+from serving.core.db import WAREHOUSE_DOWN
+from serving.security.tenancy import tenant_scope
 
 router = APIRouter(prefix="/api", tags=["usage"])
 

@@ -16,8 +16,8 @@ import redis.asyncio as redis
 import uvicorn
 from fastapi import FastAPI
 
-from serving.realtime.hub import RealtimeHub
-from serving.realtime.subscription import Subscription
+from serving.live.hub import RealtimeHub
+from serving.live.subscription import Subscription
 from wedsync.events.live import publish_live
 from wedsync.events.store import StoredEvent
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from serving.realtime.hub import RealtimeHub
+from serving.live.hub import RealtimeHub
 from tests.integration.realtime.conftest import (
     REALTIME_REDIS_URL,
     follow,

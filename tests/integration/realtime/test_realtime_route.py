@@ -17,8 +17,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
+from serving.api.routes.realtime import install
 from serving.main import create_app
-from serving.realtime import install
 from tests.integration.realtime.conftest import REALTIME_REDIS_URL, serving, unique_supplier
 from tests.support import throwaway_database
 from wedsync.api_keys import create_api_key

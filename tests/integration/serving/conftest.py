@@ -14,10 +14,10 @@ import pytest
 import redis
 from fastapi import FastAPI
 
-from serving.config import ServingConfig
+from serving.core.config import ServingConfig
+from serving.limits.wedding_day import uk_today
 from serving.main import create_app
-from serving.tenancy import apply_tenancy
-from serving.wedding_day import uk_today
+from serving.security.tenancy import apply_tenancy
 from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings

@@ -9,7 +9,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 
-from serving.cache import CachedAnswer, Claim, ResponseCache
+from serving.cache.responses import CachedAnswer, Claim, ResponseCache
 from tests.integration.serving.conftest import REDIS_URL
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]

@@ -8,8 +8,8 @@ import httpx
 import psycopg
 import pytest
 
-from serving.config import API_ROLE, api_database_url
-from serving.tenancy import tenant_scope
+from serving.core.config import API_ROLE, api_database_url
+from serving.security.tenancy import tenant_scope
 from tests.integration.serving.conftest import PHOTOGRAPHER, VENUE, bearer
 from wedsync.api_keys import Principal
 from wedsync.settings import REPO_ROOT

@@ -10,7 +10,7 @@ import orjson
 import pytest
 import redis.asyncio as redis
 
-from serving.live import LiveCounters
+from serving.live.counters import LiveCounters
 from tests.integration.serving.conftest import REDIS_URL
 from wedsync.events.live import channel, counter_key
 from wedsync.events.store import StoredEvent

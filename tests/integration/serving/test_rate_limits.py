@@ -8,7 +8,7 @@ import httpx
 import pytest
 import redis
 
-from serving.ratelimit import LEASE_SHARE
+from serving.limits.ratelimit import LEASE_SHARE
 from tests.integration.serving.conftest import (
     DEAD_REDIS_URL,
     FLORIST,

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 import redis.asyncio as redis
 
-from serving.cache import (
+from serving.cache.responses import (
     CachedAnswer,
     Claim,
     LocalAnswers,

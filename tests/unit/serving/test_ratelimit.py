@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from serving.ratelimit import (
+from serving.limits.ratelimit import (
     LEASE_SECONDS,
     LEASE_SHARE,
     MAX_LEASE,

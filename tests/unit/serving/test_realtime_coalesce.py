@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serving.realtime.coalesce import Coalescer
+from serving.live.coalesce import Coalescer
 
 
 def test_first_delta_goes_out_at_once() -> None:

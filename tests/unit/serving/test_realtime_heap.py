@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from serving.realtime.heap import ConnectionHeap
+from serving.live.heap import ConnectionHeap
 
 
 class RecordingCollector:

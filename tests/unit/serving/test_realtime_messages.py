@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from serving.realtime.coalesce import SupplierDelta
-from serving.realtime.messages import delta_frame, heartbeat_frame, snapshot_frame
+from serving.live.coalesce import SupplierDelta
+from serving.live.messages import delta_frame, heartbeat_frame, snapshot_frame
 
 
 def test_snapshot_frame_is_stable_for_the_same_counters() -> None:

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
-from serving.realtime.subscription import Subscription
+from serving.live.subscription import Subscription
 
 
 class Client:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from serving.config import ServingConfig, api_database_url
-from serving.observability import RequestMetrics
-from serving.stats import wilson_interval, with_conversion
+from serving.analytics.stats import wilson_interval, with_conversion
+from serving.core.config import ServingConfig, api_database_url
+from serving.core.observability import RequestMetrics
 from wedsync.settings import get_settings
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from serving.tokens import InvalidToken, TokenSigner, load_secret
+from serving.security.tokens import InvalidToken, TokenSigner, load_secret
 from wedsync.api_keys import Principal
 
 VIEWER = Principal("0123456789ab", "sup_000001", "professional", "supplier_viewer")

@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from serving.catalog import Catalog
+from serving.analytics.catalog import Catalog
 
 # The markets a supplier trades in (its vendor type in its region).
 _SUPPLIER_MARKETS = sql.SQL(

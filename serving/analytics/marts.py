@@ -3,8 +3,8 @@
 Which marts exist is checked per computation: the API starts before the first dbt build
 (answering 503 with the missing marts named), and the event-driven marts
 (`supplier_daily_activity`, `lead_funnel`) join the answer as soon as dbt has built them.
-A mart's columns come from the catalog (`serving.catalog`): its period column (its first date
-column: `month`, `day`...) for the date range and the grain, `vendor_type` for the vendor
+A mart's columns come from the catalog (`serving.analytics.catalog`): its period column (its
+first date column: `month`, `day`...) for the date range and the grain, `vendor_type` for the vendor
 filter, and its numeric columns, summed when a daily mart is rolled up to weeks or months.
 """
 
@@ -20,8 +20,8 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from serving.catalog import Catalog, TableColumns
-from serving.stats import with_conversion
+from serving.analytics.catalog import Catalog, TableColumns
+from serving.analytics.stats import with_conversion
 
 Grain = Literal["day", "week", "month"]
 

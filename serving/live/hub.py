@@ -25,11 +25,11 @@ import redis.asyncio as redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
-from serving.background import stop_background
-from serving.realtime.coalesce import Coalescer, SupplierDelta
-from serving.realtime.heap import ConnectionHeap
-from serving.realtime.messages import delta_frame, heartbeat_frame
-from serving.realtime.subscription import Connection, Subscription
+from serving.core.background import stop_background
+from serving.live.coalesce import Coalescer, SupplierDelta
+from serving.live.heap import ConnectionHeap
+from serving.live.messages import delta_frame, heartbeat_frame
+from serving.live.subscription import Connection, Subscription
 from wedsync.events.live import CHANNEL_PREFIX, counter_key, live_counters
 
 logger = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import time
 
 import orjson
 
-from serving.realtime.coalesce import SupplierDelta
+from serving.live.coalesce import SupplierDelta
 
 
 def snapshot_frame(day: str, counters: dict[str, dict[str, int]]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from serving.schemas import VendorPerformanceRow
+from serving.api.schemas import VendorPerformanceRow
 
 Row = dict[str, Any]
 

@@ -16,8 +16,8 @@ import psycopg
 from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
-from serving.background import raise_if_cancelled
-from serving.tenancy import tenant_scope
+from serving.core.background import raise_if_cancelled
+from serving.security.tenancy import tenant_scope
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """The API's Postgres access: one async connection pool per worker, opened in the lifespan.
 
 Connections are in autocommit mode: reads of shared tables need no transaction, and every
-tenant read or write opens an explicit one (`serving.tenancy.tenant_scope`), so a request can
-never leave a transaction, or a tenant setting, on a pooled connection.
+tenant read or write opens an explicit one (`serving.security.tenancy.tenant_scope`), so a
+request can never leave a transaction, or a tenant setting, on a pooled connection.
 
-The pool connects as `wedsync_api` (`serving.config.api_database_url`), which owns nothing and
+The pool connects as `wedsync_api` (`serving.core.config.api_database_url`), which owns nothing and
 is subject to row-level security; only `prepare_warehouse` connects as the warehouse owner.
 """
 
@@ -15,7 +15,7 @@ import logging
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from serving.tenancy import apply_tenancy
+from serving.security.tenancy import apply_tenancy
 from wedsync.warehouse import apply_schema, connect
 
 logger = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ import logging
 import psycopg
 from psycopg import sql
 
-from serving.background import raise_if_cancelled
+from serving.core.background import raise_if_cancelled
 from wedsync.warehouse.dataset_versions import VERSION_CHANNEL
 
 logger = logging.getLogger(__name__)

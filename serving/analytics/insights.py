@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 from psycopg.rows import dict_row
 
-from serving.marts import MartsNotBuilt, json_default
-from serving.readers import Audience, Source, read_rows
-from serving.stats import with_conversion
+from serving.analytics.marts import MartsNotBuilt, json_default
+from serving.analytics.readers import Audience, Source, read_rows
+from serving.analytics.stats import with_conversion
 
 #: What `GET /api/analytics/wedding-insights` gathers: (schema, table, leading sort columns).
 INSIGHT_SOURCES = (

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 
 import psycopg
 
-from serving.config import API_ROLE
+from serving.core.config import API_ROLE
 from wedsync.api_keys import Principal
 from wedsync.events.store import EventPartitions
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 
-from serving.background import raise_if_cancelled
-from serving.tenancy import tenant_scope
+from serving.core.background import raise_if_cancelled
+from serving.security.tenancy import tenant_scope
 from wedsync.api_keys import Principal
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""What the API answers: mart readers, insights, statistics and the champion model's scores."""

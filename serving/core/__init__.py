@@ -1,0 +1,1 @@
+"""Settings, database pool, background loops and request accounting every room uses."""

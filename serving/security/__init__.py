@@ -1,0 +1,1 @@
+"""Who may call: API keys, access and refresh tokens, and tenant isolation in Postgres."""

@@ -11,6 +11,7 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis.asyncio as redis
 from fastapi import FastAPI
@@ -40,11 +41,14 @@ from serving.core.config import ServingConfig
 from serving.core.db import create_pool, prepare_warehouse
 from serving.core.observability import ObservabilityMiddleware, RequestAccounting, RequestMetrics
 from serving.dashboard import install_dashboard
+from serving.limits.bodies import BodyLimit
+from serving.limits.connections import ConnectionCaps
 from serving.limits.ratelimit import RateLimiter
 from serving.limits.usage import UsageRecorder
 from serving.limits.wedding_day import WeddingDayPriority
 from serving.live.counters import LiveCounters
 from serving.security.keys import KeyRing
+from serving.security.revocations import KeyRevocations
 from serving.security.tokens import TokenSigner, load_secret
 from wedsync.settings import Settings, get_settings
 
@@ -73,7 +77,15 @@ class ServingApp(FastAPI):
 
     hot_reads: HotReads | None = None
 
+    def __init__(self, **settings: Any) -> None:
+        super().__init__(**settings)
+        # Every request's body is bounded before anything (the hot path included) sees it.
+        self._bounded = BodyLimit(self._serve)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._bounded(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.hot_reads is not None and await self.hot_reads.answer(scope, send):
             return
         await super().__call__(scope, receive, send)
@@ -98,19 +110,24 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
         )
+        revocations = KeyRevocations(config.api_database_url)
+        keys = KeyRing(pool)
+        revocations.on_revoke(keys.forget)
         state = ServingState(
             pool=pool,
             redis=client,
-            keys=KeyRing(pool),
+            keys=keys,
             cache=ResponseCache(client),
             live=LiveCounters(client),
             config=config,
             tokens=TokenSigner(load_secret()),
-            limiter=RateLimiter(client, config.rate_window_seconds),
+            limiter=RateLimiter(client, config.rate_window_seconds, config.workers),
             wedding_day=WeddingDayPriority(pool),
             usage=UsageRecorder(pool),
             scorer=ChampionScorer(settings.mlflow_tracking_uri),
             versions=DatasetVersions(config.api_database_url),
+            revocations=revocations,
+            connections=ConnectionCaps(client, config.workers),
         )
         app.state.serving = current["state"] = state
         app.state.request_metrics = request_metrics
@@ -119,6 +136,8 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             asyncio.create_task(state.usage.run(), name="api-usage"),
             asyncio.create_task(state.wedding_day.run(), name="wedding-day-priority"),
             asyncio.create_task(state.versions.run(), name="dataset-versions"),
+            asyncio.create_task(state.revocations.run(), name="key-revocations"),
+            asyncio.create_task(state.connections.run(), name="ws-connection-beats"),
         ]
         try:
             yield

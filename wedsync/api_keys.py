@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
-import hmac
 import re
 import secrets
 from dataclasses import dataclass
@@ -31,12 +30,15 @@ ROLES = SUPPLIER_ROLES + PLATFORM_ROLES
 _SUPPLIER_ID = re.compile(r"^sup_[0-9]{6}$")
 _KEY_FORMAT = re.compile(r"^wsk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
 
-# `last_used_at` is stamped as the key is verified, in the same round trip.
+# `last_used_at` is stamped as the key is verified, in the same round trip, and only when the
+# stored hash matches: a well-formed fake key writes nothing.
 _VERIFY = """
 update app.api_keys set last_used_at = now()
-where key_id = %s and revoked_at is null
-returning key_hash, supplier_id, tier, role
+where key_id = %s and key_hash = %s and revoked_at is null
+returning supplier_id, tier, role
 """
+#: NOTIFYed with the key id by the revoking transaction; the API's workers listen on it.
+REVOCATION_CHANNEL = "wedsync_api_key_revoked"
 
 
 #: Appends to `app.audit_log` (actor, action, subject, details); shared with the API's async path.
@@ -168,11 +170,11 @@ def create_api_key(
     return key
 
 
-def _principal(key: str, key_id: str, row: tuple[Any, ...] | None) -> Principal | None:
-    """The caller when the stored hash matches the presented key (compared in constant time)."""
-    if row is None or not hmac.compare_digest(row[0], hash_key(key)):
+def _principal(key_id: str, row: tuple[Any, ...] | None) -> Principal | None:
+    """The caller of a row the hash-checked lookup returned (None: no such live key)."""
+    if row is None:
         return None
-    return Principal(key_id=key_id, supplier_id=row[1], tier=row[2], role=row[3])
+    return Principal(key_id=key_id, supplier_id=row[0], tier=row[1], role=row[2])
 
 
 def verify_api_key(conn: psycopg.Connection, key: str) -> Principal | None:
@@ -181,8 +183,8 @@ def verify_api_key(conn: psycopg.Connection, key: str) -> Principal | None:
     if key_id is None:
         return None
     with conn.transaction():
-        row = conn.execute(_VERIFY, (key_id,)).fetchone()
-    return _principal(key, key_id, row)
+        row = conn.execute(_VERIFY, (key_id, hash_key(key))).fetchone()
+    return _principal(key_id, row)
 
 
 async def verify_api_key_async(conn: psycopg.AsyncConnection, key: str) -> Principal | None:
@@ -191,9 +193,9 @@ async def verify_api_key_async(conn: psycopg.AsyncConnection, key: str) -> Princ
     if key_id is None:
         return None
     async with conn.transaction():
-        cursor = await conn.execute(_VERIFY, (key_id,))
+        cursor = await conn.execute(_VERIFY, (key_id, hash_key(key)))
         row = await cursor.fetchone()
-    return _principal(key, key_id, row)
+    return _principal(key_id, row)
 
 
 def list_api_keys(conn: psycopg.Connection, supplier_id: str | None = None) -> list[ApiKeyRecord]:
@@ -222,4 +224,6 @@ def revoke_api_key(conn: psycopg.Connection, key_id: str, *, actor: str | None =
                 (key_id,),
             )
             record_audit(conn, actor or command_line_actor(), "api_key.revoked", key_id)
+            # Delivered as the revocation commits: every API worker drops the key at once.
+            conn.execute("select pg_notify(%s, %s)", (REVOCATION_CHANNEL, key_id))
     return row is not None

@@ -18,11 +18,13 @@ from serving.cache.versions import DatasetVersions
 from serving.core.config import ServingConfig
 from serving.core.db import WAREHOUSE_DOWN
 from serving.core.observability import HEADERS_STATE, PRINCIPAL_STATE
+from serving.limits.connections import ConnectionCaps
 from serving.limits.ratelimit import RateLimiter
 from serving.limits.usage import UsageRecorder
 from serving.limits.wedding_day import WeddingDayPriority
 from serving.live.counters import LiveCounters
 from serving.security.keys import KeyRing
+from serving.security.revocations import KeyRevocations
 from serving.security.tenancy import OwnerlessEventPartitions
 from serving.security.tokens import InvalidToken, TokenSigner, is_access_token
 from wedsync.api_keys import Principal
@@ -45,6 +47,8 @@ class ServingState:
     usage: UsageRecorder
     scorer: ChampionScorer
     versions: DatasetVersions
+    revocations: KeyRevocations
+    connections: ConnectionCaps
     catalog: Catalog = field(default_factory=Catalog)
     partitions: EventPartitions = field(default_factory=OwnerlessEventPartitions)
     reads: LearnedReads = field(default_factory=LearnedReads)
@@ -93,6 +97,8 @@ def warehouse_unavailable(reason: str = "the warehouse (Postgres) is unavailable
 
 async def verified_key(state: ServingState, key: str) -> Principal:
     """The caller of an API key; 401 when unknown or revoked, 503 when it cannot be checked."""
+    if not key.isascii():
+        raise unauthorized("malformed API key (not ASCII)")
     try:
         principal = await state.keys.verify(key)
     except WAREHOUSE_DOWN as error:
@@ -104,6 +110,24 @@ async def verified_key(state: ServingState, key: str) -> Principal:
     return principal
 
 
+def verified_token(state: ServingState, token: str) -> Principal:
+    """The caller of an access token; 401 when malformed, forged, expired or its key revoked."""
+    try:
+        principal = state.tokens.verify(token)
+    except InvalidToken as error:
+        raise unauthorized(str(error)) from error
+    if state.revocations.is_revoked(principal.key_id):
+        raise unauthorized("the API key this access token was issued for has been revoked")
+    return principal
+
+
+async def verified_credential(state: ServingState, credential: str) -> Principal:
+    """The caller of a bearer credential, an access token or an API key."""
+    if is_access_token(credential):
+        return verified_token(state, credential)
+    return await verified_key(state, credential)
+
+
 async def current_principal(
     request: Request,
     state: State,
@@ -112,14 +136,7 @@ async def current_principal(
     """The caller, from a bearer API key or access token; 401 when missing, unknown or expired."""
     if credentials is None:
         raise unauthorized("missing `Authorization: Bearer <api key or access token>` header")
-    token = credentials.credentials
-    if is_access_token(token):
-        try:
-            principal = state.tokens.verify(token)
-        except InvalidToken as error:
-            raise unauthorized(str(error)) from error
-    else:
-        principal = await verified_key(state, token)
+    principal = await verified_credential(state, credentials.credentials)
     setattr(request.state, PRINCIPAL_STATE, principal)
     return principal
 
@@ -127,7 +144,55 @@ async def current_principal(
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-async def require_platform(principal: CurrentPrincipal) -> Principal:
+def strictest_limit(limits: dict[str, int | None]) -> int:
+    """The smallest limit of any tier: what a key of a tier the API does not know gets."""
+    return min((limit for limit in limits.values() if limit is not None), default=1)
+
+
+def limit_for(state: ServingState, principal: Principal) -> int | None:
+    """The caller's requests per window: its tier's, raised on a wedding day; None: no limit.
+
+    A tier missing from the configuration gets the strictest limit, never none.
+    """
+    limits = state.config.rate_limits
+    limit = limits[principal.tier] if principal.tier in limits else strictest_limit(limits)
+    if limit is not None and state.wedding_day.applies_to(principal.supplier_id):
+        floor = limits.get(state.config.wedding_day_floor_tier)
+        limit = None if floor is None else max(limit, floor)
+    return limit
+
+
+async def charge(
+    request: Request | None, state: ServingState, principal: Principal, bucket: str, limit: int
+) -> None:
+    """Count one request in the caller's `bucket`; 429 with `Retry-After` when over `limit`."""
+    decision = await state.limiter.hit(f"{principal.tenant}{bucket}", limit)
+    if request is not None:
+        setattr(request.state, HEADERS_STATE, decision.headers())
+    if not decision.allowed:
+        what = "requests" if not bucket else bucket.lstrip(":")
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"rate limit of the {principal.tier} tier reached: {limit} {what} per "
+            f"{state.config.rate_window_seconds} s; retry in {decision.reset_seconds} s",
+            headers=decision.headers(),
+        )
+
+
+async def rate_limited(request: Request, state: State, principal: CurrentPrincipal) -> Principal:
+    """Count the request against the caller's tier; 429 with `Retry-After` when over it."""
+    limit = limit_for(state, principal)
+    if limit is not None:
+        await charge(request, state, principal, "", limit)
+    return principal
+
+
+#: Any authenticated caller, counted against its tier's rate limit (basic metrics). Every
+#: authenticated route depends on this, directly or through the role checks below.
+LimitedPrincipal = Annotated[Principal, Depends(rate_limited)]
+
+
+async def require_platform(principal: LimitedPrincipal) -> Principal:
     """Only WedSync's own (platform tier) keys pass; suppliers get 403."""
     if not principal.is_platform:
         raise forbidden("this endpoint needs a platform key")
@@ -149,7 +214,7 @@ async def require_platform_admin(principal: PlatformPrincipal) -> Principal:
 PlatformAdmin = Annotated[Principal, Depends(require_platform_admin)]
 
 
-async def require_admin(principal: CurrentPrincipal) -> Principal:
+async def require_admin(principal: LimitedPrincipal) -> Principal:
     """Admins of either side pass (sending events, reading usage); viewers and analysts get 403."""
     if not principal.is_admin:
         raise forbidden(f"this needs an admin role; the key has the read-only {principal.role}")
@@ -157,37 +222,6 @@ async def require_admin(principal: CurrentPrincipal) -> Principal:
 
 
 AdminPrincipal = Annotated[Principal, Depends(require_admin)]
-
-
-def limit_for(state: ServingState, principal: Principal) -> int | None:
-    """The caller's requests per window: its tier's, raised on a wedding day; None: no limit."""
-    limits = state.config.rate_limits
-    limit = limits.get(principal.tier)
-    if limit is not None and state.wedding_day.applies_to(principal.supplier_id):
-        floor = limits.get(state.config.wedding_day_floor_tier)
-        limit = None if floor is None else max(limit, floor)
-    return limit
-
-
-async def rate_limited(request: Request, state: State, principal: CurrentPrincipal) -> Principal:
-    """Count the request against the caller's tier; 429 with `Retry-After` when over it."""
-    limit = limit_for(state, principal)
-    if limit is None:
-        return principal
-    decision = await state.limiter.hit(principal.tenant, limit)
-    setattr(request.state, HEADERS_STATE, decision.headers())
-    if not decision.allowed:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"rate limit of the {principal.tier} tier reached: {limit} requests per "
-            f"{state.config.rate_window_seconds} s; retry in {decision.reset_seconds} s",
-            headers=decision.headers(),
-        )
-    return principal
-
-
-#: Any authenticated caller, counted against its tier's rate limit (basic metrics).
-LimitedPrincipal = Annotated[Principal, Depends(rate_limited)]
 
 
 async def require_analytics_tier(principal: LimitedPrincipal) -> Principal:

@@ -6,7 +6,8 @@ Redis round trip for the rate limit; the answer itself is a dictionary lookup. `
 front of the whole application (`serving.main.ServingApp`) and answers a request itself only when
 everything it needs is already in this worker's memory:
 
-- the caller's API key was verified recently (`KeyRing.remembered`), or its access token verifies;
+- the caller's API key was verified recently (`KeyRing.remembered`), or its access token verifies
+  and its key is not revoked;
 - the full stack has answered this caller this exact path and query string
   (`serving.cache.learned_reads`), so routing, validation, tier and tenant rules were all
   applied once;
@@ -48,12 +49,18 @@ def _credential_and_etag(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | 
 
 
 def _known_caller(state: ServingState, credential: str) -> Principal | None:
-    """The caller when known without the database; None sends the request down the full stack."""
+    """The caller when known without the database; None sends the request down the full stack.
+
+    Which also answers every refusal (a non-ASCII, forged, expired or revoked credential).
+    """
+    if not credential.isascii():
+        return None
     if is_access_token(credential):
         try:
-            return state.tokens.verify(credential)
+            principal = state.tokens.verify(credential)
         except InvalidToken:
             return None
+        return None if state.revocations.is_revoked(principal.key_id) else principal
     return state.keys.remembered(credential)
 
 

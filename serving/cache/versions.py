@@ -13,64 +13,32 @@ version: the watcher only answers while its connection is alive.
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 import psycopg
-from psycopg import sql
 
-from serving.core.background import raise_if_cancelled
+from serving.core.notices import NoticeListener
 from wedsync.warehouse.dataset_versions import VERSION_CHANNEL
 
-logger = logging.getLogger(__name__)
 
-RECONNECT_SECONDS = 1.0
-
-
-# A silently dead network would leave LISTEN waiting forever; TCP keepalives notice it.
-_KEEPALIVES = {
-    "keepalives": "1",
-    "keepalives_idle": "5",
-    "keepalives_interval": "2",
-    "keepalives_count": "2",
-}
-
-
-class DatasetVersions:
+class DatasetVersions(NoticeListener):
     """The latest version of each dataset, while a LISTEN connection keeps it current."""
 
+    channel = VERSION_CHANNEL
+
     def __init__(self, conninfo: str) -> None:
-        self._conninfo = conninfo
+        super().__init__(conninfo)
         self._versions: dict[str, int] = {}
-        self.live = False
 
     def current(self, dataset: str) -> int | None:
         """The dataset's version (0 before its first build); None when not listening."""
         return self._versions.get(dataset, 0) if self.live else None
 
-    def _apply(self, payload: str) -> None:
+    def notified(self, payload: str) -> None:
+        """Apply `dataset:version` (versions only move forward)."""
         dataset, _, version = payload.rpartition(":")
         if dataset and version.isdigit():
             self._versions[dataset] = max(int(version), self._versions.get(dataset, 0))
 
-    async def _listen(self) -> None:
-        conninfo = psycopg.conninfo.make_conninfo(self._conninfo, **_KEEPALIVES)
-        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
-            await conn.execute(sql.SQL("listen {}").format(sql.Identifier(VERSION_CHANNEL)))
-            cursor = await conn.execute("select dataset, version from app.dataset_versions")
-            self._versions = {dataset: int(version) for dataset, version in await cursor.fetchall()}
-            self.live = True
-            async for notice in conn.notifies():
-                self._apply(notice.payload)
-
-    async def run(self) -> None:
-        """Listen until cancelled, reconnecting every `RECONNECT_SECONDS` after a failure."""
-        while True:
-            try:
-                await self._listen()
-            except (psycopg.Error, OSError) as error:
-                logger.debug("dataset versions read per request: %s", error)
-            finally:
-                self.live = False
-            raise_if_cancelled()
-            await asyncio.sleep(RECONNECT_SECONDS)
+    async def listening(self, conn: psycopg.AsyncConnection) -> None:
+        """Read every dataset's version."""
+        cursor = await conn.execute("select dataset, version from app.dataset_versions")
+        self._versions = {dataset: int(version) for dataset, version in await cursor.fetchall()}

@@ -20,11 +20,22 @@ DEFAULT_RATE_LIMITS: dict[str, int | None] = {
     "enterprise": None,  # no limit
     "platform": None,
 }
+#: Live-feed WebSockets a tenant may hold open at once, across workers
+#: (`WEDSYNC_WS_CONNECTIONS_<TIER>`).
+DEFAULT_WS_CONNECTIONS: dict[str, int | None] = {
+    "free": 2,
+    "professional": 50,
+    "enterprise": 500,
+    "platform": None,
+}
+#: Token exchanges (`/api/auth/token`, `/refresh`) per window, whatever the tier: each one
+#: stores a refresh token, so even unlimited tiers are bounded.
+AUTH_EXCHANGES_PER_WINDOW = 30
 
 
-def _limit_from_env(tier: str, default: int | None) -> int | None:
-    """`WEDSYNC_RATE_LIMIT_<TIER>`: requests per window, or `none` for no limit."""
-    name = f"WEDSYNC_RATE_LIMIT_{tier.upper()}"
+def _limit_from_env(tier: str, default: int | None, prefix: str = "RATE_LIMIT") -> int | None:
+    """`WEDSYNC_<PREFIX>_<TIER>`: requests (or connections) per window, or `none` for no limit."""
+    name = f"WEDSYNC_{prefix}_{tier.upper()}"
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -45,6 +56,17 @@ def api_database_url(database_url: str) -> str:
     return url._replace(netloc=f"{API_ROLE}@{host}").geturl()
 
 
+def _workers_from_env() -> int:
+    """`WEDSYNC_API_WORKERS` (else uvicorn's `WEB_CONCURRENCY`): how many workers serve."""
+    for name in ("WEDSYNC_API_WORKERS", "WEB_CONCURRENCY"):
+        raw = os.environ.get(name, "")
+        if raw:
+            if not raw.isdigit() or int(raw) < 1:
+                raise ValueError(f"{name} must be a positive integer; got {raw!r}")
+            return int(raw)
+    return 1
+
+
 @dataclass(frozen=True)
 class ServingConfig:
     """How the API behaves: limits per tier, the rate window, where it connects as `wedsync_api`."""
@@ -54,6 +76,13 @@ class ServingConfig:
     rate_window_seconds: int = 60
     #: Suppliers with a wedding today or tomorrow never get less than this tier's limit.
     wedding_day_floor_tier: str = "professional"
+    #: Concurrent live-feed WebSockets per tenant; new connections per window are ten times it.
+    ws_connections: dict[str, int | None] = field(
+        default_factory=lambda: dict(DEFAULT_WS_CONNECTIONS)
+    )
+    auth_exchanges: int = AUTH_EXCHANGES_PER_WINDOW
+    #: Uvicorn workers sharing the limits: with Redis down each counts its share alone.
+    workers: int = 1
 
     @classmethod
     def from_env(cls, settings: Settings) -> ServingConfig:
@@ -70,4 +99,9 @@ class ServingConfig:
                 for tier, default in DEFAULT_RATE_LIMITS.items()
             },
             rate_window_seconds=int(window),
+            ws_connections={
+                tier: _limit_from_env(tier, default, "WS_CONNECTIONS")
+                for tier, default in DEFAULT_WS_CONNECTIONS.items()
+            },
+            workers=_workers_from_env(),
         )

@@ -3,7 +3,9 @@
 The window is a sorted set of request times per tenant, trimmed and counted by one Lua script
 using Redis's clock, so every worker sees the same window and a burst at a window's edge cannot
 pass twice the limit (as fixed windows allow). When Redis does not answer, each worker keeps
-its own window: limits hold per worker instead of failing open.
+its own window with its share of the limit (`limit / workers`, at least one request), so the
+workers together still admit at most the limit (rounding up to one per worker for limits below
+the worker count) instead of each admitting all of it.
 
 A busy tenant would cost one Redis round trip per request, more than the rest of a cached
 answer. So a worker may claim a few slots of the window at once (a lease) and hand them out
@@ -154,8 +156,9 @@ class Lease:
 class RateLimiter:
     """Sliding-window limits per tenant, in Redis when it answers, else in this process."""
 
-    def __init__(self, client: redis.Redis, window_seconds: int) -> None:
+    def __init__(self, client: redis.Redis, window_seconds: int, workers: int = 1) -> None:
         self._client = client
+        self._workers = workers
         self._window = window_seconds
         self._script = client.register_script(_SLIDING_WINDOW)
         self.local = LocalWindow(window_seconds)
@@ -182,7 +185,7 @@ class RateLimiter:
         except (RedisError, OSError) as error:
             logger.debug("rate limit counted in-process: Redis unavailable (%s)", error)
             self._leases.pop(tenant, None)
-            return self.local.hit(tenant, limit)
+            return self.local.hit(tenant, max(1, limit // self._workers))
         if not granted:
             return _decision(False, limit, int(count), float(reset_ms))
         lease = Lease(

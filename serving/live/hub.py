@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import logging
 from collections import defaultdict
+from urllib.parse import urlparse
 
 import orjson
 import redis.asyncio as redis
@@ -40,6 +41,12 @@ RESUBSCRIBE_DELAY_SECONDS = 1.0
 HEARTBEAT_TICK_SECONDS = 1.0
 SNAPSHOT_CONNECTIONS = 16
 SNAPSHOT_WAIT_SECONDS = 10.0
+
+
+def _where(redis_url: str) -> str:
+    """`host:port` of a Redis URL, for logs (the URL may hold a password)."""
+    url = urlparse(redis_url)
+    return f"{url.hostname}:{url.port or 6379}"
 
 
 class RealtimeHub:
@@ -103,7 +110,10 @@ class RealtimeHub:
         try:
             await asyncio.wait_for(self._subscribed.wait(), confirm_timeout)
         except TimeoutError:
-            logger.warning("live feed not subscribed yet (Redis at %s silent)", self.redis_url)
+            # Never the URL itself: it may carry Redis's password.
+            logger.warning(
+                "live feed not subscribed yet (Redis at %s silent)", _where(self.redis_url)
+            )
 
     async def stop(self) -> None:
         """Stop listening, end every subscription's feed and close the Redis connections."""

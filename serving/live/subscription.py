@@ -23,6 +23,8 @@ from starlette.websockets import WebSocketDisconnect
 # 1013 "try again later": what a client sees when it was too slow or live counters are down.
 CLOSE_TRY_AGAIN_LATER = 1013
 CLOSE_SERVICE_RESTART = 1012
+# 1008 "policy violation": the credential the feed was opened with was revoked or expired.
+CLOSE_POLICY_VIOLATION = 1008
 # What a send raises when the client has gone (uvicorn's ClientDisconnected is an OSError).
 GONE = (WebSocketDisconnect, RuntimeError, OSError)
 
@@ -125,6 +127,10 @@ class Subscription:
     def end(self) -> None:
         """End the feed because the hub is stopping: discard the backlog, close with 1012."""
         self._end(CLOSE_SERVICE_RESTART, "server stopping")
+
+    def refuse(self, reason: str) -> None:
+        """End the feed because its key was revoked or its token expired: close with 1008."""
+        self._end(CLOSE_POLICY_VIOLATION, reason)
 
     def cancel(self) -> None:
         """The connection is over: take no more frames, abandon a send waiting for the client."""

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials
 
-from serving.api.deps import State, bearer_scheme, unauthorized, verified_key, warehouse_unavailable
+from serving.api.deps import (
+    State,
+    bearer_scheme,
+    charge,
+    unauthorized,
+    verified_key,
+    warehouse_unavailable,
+)
 from serving.api.schemas import ErrorAnswer, RefreshRequest, TokenAnswer
 from serving.core.db import WAREHOUSE_DOWN
 from serving.security.refresh_tokens import (
@@ -22,10 +29,13 @@ from serving.security.refresh_tokens import (
 from wedsync.api_keys import KEY_PREFIX, Principal
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
+#: Token exchanges are counted apart from reads, so signing in never spends a free tier's read.
+AUTH_BUCKET = ":auth"
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorAnswer, "description": "The body is not JSON"},
     401: {"model": ErrorAnswer},
+    429: {"model": ErrorAnswer, "description": "Too many token exchanges for this caller"},
     503: {"model": ErrorAnswer},
 }
 
@@ -47,6 +57,7 @@ def _answer(state: State, principal: Principal, refresh_token: str) -> TokenAnsw
     responses=_RESPONSES,
 )
 async def token(
+    request: Request,
     state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> TokenAnswer:
@@ -54,6 +65,7 @@ async def token(
     if credentials is None or not credentials.credentials.startswith(f"{KEY_PREFIX}_"):
         raise unauthorized("send the API key (not an access token) as `Authorization: Bearer`")
     principal = await verified_key(state, credentials.credentials)
+    await charge(request, state, principal, AUTH_BUCKET, state.config.auth_exchanges)
     try:
         async with state.pool.connection() as conn, conn.transaction():
             refresh = await issue_refresh_token(conn, principal.key_id)
@@ -68,8 +80,12 @@ async def token(
     summary="Exchange a refresh token (single use) for new tokens",
     responses=_RESPONSES,
 )
-async def refresh(state: State, body: RefreshRequest) -> TokenAnswer:
-    """The refresh token is used up; a used one presented again revokes its whole session."""
+async def refresh(request: Request, state: State, body: RefreshRequest) -> TokenAnswer:
+    """The refresh token is used up; a used one presented again revokes its whole session.
+
+    Counted in the caller's token exchanges once the token is known to be theirs (each
+    exchange uses one token up, so a chain of refreshes cannot multiply).
+    """
     try:
         async with state.pool.connection() as conn:
             principal, successor = await rotate_refresh_token(conn, body.refresh_token)
@@ -79,4 +95,5 @@ async def refresh(state: State, body: RefreshRequest) -> TokenAnswer:
         ) from error
     except WAREHOUSE_DOWN as error:
         raise warehouse_unavailable() from error
+    await charge(request, state, principal, AUTH_BUCKET, state.config.auth_exchanges)
     return _answer(state, principal, successor)

@@ -1,9 +1,11 @@
-// WedSync supplier dashboard: signs in with an API key, reads the analytics API, follows the live feed.
+// WedSync supplier dashboard: exchanges an API key for tokens, reads the analytics API, follows the live feed.
+// The key itself is never stored: the tab keeps a 15-minute access token and a single-use refresh token.
 // Plain script, no build step. Every value from the API is written with textContent, never as HTML.
 "use strict";
 
 (() => {
-  const KEY_STORE = "wedsync.apiKey";
+  const REFRESH_STORE = "wedsync.refreshToken";
+  const RENEW_BEFORE_MS = 60_000;
   const REFRESH_MS = 60_000;
   const FEED_LIMIT = 50;
   const MAX_RETRY_MS = 30_000;
@@ -26,7 +28,7 @@
   const $ = (id) => document.getElementById(id);
   const percent = (x) => `${(x * 100).toFixed(1)}%`;
 
-  let session = null; // { key, socket, retryMs, charts, timer, liveDay, liveCounts }
+  let session = null; // { token, socket, retryMs, charts, timer, liveDay, liveCounts }
 
   class ApiError extends Error {
     constructor(status, detail) {
@@ -36,15 +38,40 @@
     }
   }
 
+  async function failure(response) {
+    let detail = response.statusText;
+    try { detail = (await response.json()).detail ?? detail; } catch { /* not JSON */ }
+    return new ApiError(response.status, detail);
+  }
+
+  // POST /api/auth/token (with the key) or /api/auth/refresh: new tokens, the refresh token kept.
+  async function exchange(path, init) {
+    const response = await fetch(path, { method: "POST", ...init });
+    if (!response.ok) throw await failure(response);
+    const answer = await response.json();
+    sessionStorage.setItem(REFRESH_STORE, answer.refresh_token);
+    return { access: answer.access_token, refresh: answer.refresh_token,
+             expiresAt: Date.now() + answer.expires_in * 1000 };
+  }
+
+  const exchangeKey = (key) => exchange("/api/auth/token", { headers: { Authorization: `Bearer ${key}` } });
+  const exchangeRefresh = (refresh) => exchange("/api/auth/refresh", {
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token: refresh }),
+  });
+
+  // A valid access token, renewed with the refresh token shortly before it expires.
+  async function accessToken() {
+    if (Date.now() > session.token.expiresAt - RENEW_BEFORE_MS) {
+      session.token = await exchangeRefresh(session.token.refresh);
+    }
+    return session.token.access;
+  }
+
   // GET an API path as JSON; null when the endpoint (or the object) does not exist.
   async function getJson(path) {
-    const response = await fetch(path, { headers: { Authorization: `Bearer ${session.key}` } });
+    const response = await fetch(path, { headers: { Authorization: `Bearer ${await accessToken()}` } });
     if (response.status === 404) return null;
-    if (!response.ok) {
-      let detail = response.statusText;
-      try { detail = (await response.json()).detail ?? detail; } catch { /* not JSON */ }
-      throw new ApiError(response.status, detail);
-    }
+    if (!response.ok) throw await failure(response);
     return response.json();
   }
 
@@ -294,11 +321,15 @@
     renderCounters();
   }
 
-  function connectLive() {
+  async function connectLive() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    // The key travels as a subprotocol, not in the URL, so it never reaches an access log.
+    // The token travels as a subprotocol, not in the URL, so it never reaches an access log.
+    // The server closes the feed (1008) when the token expires; the reconnect takes a fresh one.
+    let token;
+    try { token = await accessToken(); } catch (error) { signOut(error.message); return; }
+    if (!session) return;
     const socket = new WebSocket(`${scheme}://${location.host}/api/analytics/realtime`,
-      ["wedsync.v1", `bearer.${session.key}`]);
+      ["wedsync.v1", `bearer.${token}`]);
     session.socket = socket;
     socket.addEventListener("open", () => { session.retryMs = 1000; setLiveState("live", true); });
     socket.addEventListener("message", (message) => {
@@ -317,16 +348,17 @@
 
   // ---- signing in and out ----
 
-  async function signIn(key) {
-    session = { key, socket: null, retryMs: 1000, charts: {}, timer: null, liveDay: null, liveCounts: {} };
+  // Sign in with the key (exchanged at once, then forgotten) or resume with a stored refresh token.
+  async function signIn(exchangeTokens) {
+    session = { token: null, socket: null, retryMs: 1000, charts: {}, timer: null, liveDay: null, liveCounts: {} };
     setStatus("Loading…");
     try {
+      session.token = await exchangeTokens();
       await loadAnalytics();
     } catch (error) {
       signOut(error.status === 401 ? "That key was not accepted (unknown or revoked)." : error.message);
       return;
     }
-    sessionStorage.setItem(KEY_STORE, key);
     $("sign-in").hidden = true;
     $("dashboard").hidden = false;
     $("account").hidden = false;
@@ -342,7 +374,7 @@
       session = null;
       socket?.close();
     }
-    sessionStorage.removeItem(KEY_STORE);
+    sessionStorage.removeItem(REFRESH_STORE);
     $("dashboard").hidden = true;
     $("account").hidden = true;
     $("sign-in").hidden = false;
@@ -352,9 +384,11 @@
 
   $("sign-in-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    signIn($("api-key").value.trim());
+    const key = $("api-key").value.trim();
+    $("api-key").value = "";
+    signIn(() => exchangeKey(key));
   });
   $("sign-out").addEventListener("click", () => signOut());
-  const remembered = sessionStorage.getItem(KEY_STORE);
-  if (remembered) signIn(remembered);
+  const remembered = sessionStorage.getItem(REFRESH_STORE);
+  if (remembered) signIn(() => exchangeRefresh(remembered));
 })();

@@ -118,8 +118,9 @@ async def test_supplier_feed_starts_with_its_snapshot_then_gets_its_own_deltas_o
         host, keys[PHOTOGRAPHER], events_for(PHOTOGRAPHER, "profile_view", 3), live_redis
     )
     await post_events(host, keys[FLORIST], events_for(FLORIST, "profile_view"), live_redis)
-    url = f"ws://{host}/api/analytics/realtime?token={keys[PHOTOGRAPHER]}"
-    async with connect(url, open_timeout=RECEIVE_TIMEOUT_SECONDS) as feed:
+    url = f"ws://{host}/api/analytics/realtime"
+    offered = [Subprotocol("wedsync.v1"), Subprotocol(f"bearer.{keys[PHOTOGRAPHER]}")]
+    async with connect(url, subprotocols=offered, open_timeout=RECEIVE_TIMEOUT_SECONDS) as feed:
         snapshot = await receive(feed, "snapshot")
         assert snapshot["suppliers"] == {PHOTOGRAPHER: {"profile_view": 3}}
 
@@ -154,15 +155,16 @@ async def test_platform_feed_follows_every_supplier_with_a_bearer_header(
     [
         (None, b"missing API key or access token"),
         ("wsk_000000000000_not-a-real-secret-at-all", b"unknown or revoked API key"),
-        ("junk", b"malformed access token"),
+        ("junk.junk.junk", b"invalid access token"),
     ],
 )
 async def test_handshake_without_a_valid_credential_is_refused_with_401(
     host: str, keys: dict[str, str], token: str | None, reason: bytes
 ) -> None:
-    url = f"ws://{host}/api/analytics/realtime" + (f"?token={token}" if token else "")
+    # In the header: `?token=` takes access tokens only (tests/integration/security).
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     with pytest.raises(InvalidStatus) as refused:
-        async with connect(url):
+        async with connect(f"ws://{host}/api/analytics/realtime", additional_headers=headers):
             pass
     assert refused.value.response.status_code == 401
     assert reason in refused.value.response.body
@@ -223,4 +225,4 @@ async def test_an_access_token_opens_the_feed_and_a_forged_one_is_refused(
         async with connect(f"ws://{host}/api/analytics/realtime?token={forged}"):
             pass
     assert refused.value.response.status_code == 401
-    assert b"signature" in refused.value.response.body
+    assert b"signature" in refused.value.response.body.lower()

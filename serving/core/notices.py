@@ -1,0 +1,68 @@
+"""A Postgres LISTEN connection kept open by a worker: how changes reach every worker at once.
+
+The data versions (`serving.cache.versions`) and key revocations (`serving.security.revocations`)
+are both pushed this way: a trigger or the revoking transaction NOTIFYs, and each worker's
+listener applies the notice as it commits. A subclass reads its starting state in `listening`
+(after LISTEN, so no change can fall between the read and the first notice) and applies each
+notice in `notified`. While the connection is down `live` is False.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import psycopg
+from psycopg import sql
+
+from serving.core.background import raise_if_cancelled
+
+logger = logging.getLogger(__name__)
+
+RECONNECT_SECONDS = 1.0
+
+# A silently dead network would leave LISTEN waiting forever; TCP keepalives notice it.
+_KEEPALIVES = {
+    "keepalives": "1",
+    "keepalives_idle": "5",
+    "keepalives_interval": "2",
+    "keepalives_count": "2",
+}
+
+
+class NoticeListener:
+    """LISTENs on one channel until cancelled, reconnecting after a failure."""
+
+    channel: str
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self.live = False
+
+    async def listening(self, conn: psycopg.AsyncConnection) -> None:
+        """Read the state the notices will change (called once per connection, after LISTEN)."""
+
+    def notified(self, payload: str) -> None:
+        """Apply one notice."""
+        raise NotImplementedError
+
+    async def _listen(self) -> None:
+        conninfo = psycopg.conninfo.make_conninfo(self._conninfo, **_KEEPALIVES)
+        async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+            await conn.execute(sql.SQL("listen {}").format(sql.Identifier(self.channel)))
+            await self.listening(conn)
+            self.live = True
+            async for notice in conn.notifies():
+                self.notified(notice.payload)
+
+    async def run(self) -> None:
+        """Listen until cancelled, reconnecting every `RECONNECT_SECONDS` after a failure."""
+        while True:
+            try:
+                await self._listen()
+            except (psycopg.Error, OSError) as error:
+                logger.debug("%s: listener down (%s)", self.channel, error)
+            finally:
+                self.live = False
+            raise_if_cancelled()
+            await asyncio.sleep(RECONNECT_SECONDS)

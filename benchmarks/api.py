@@ -5,24 +5,40 @@
     request's *scheduled* time, so a stalled server cannot hide its queue (no coordinated
     omission). Once with every answer cached, once with every query new (cache misses).
 (b) Capacity: requests/s at `--clients` concurrent closed-loop clients on the cached
-    metrics endpoint, and in the same run on a bare Starlette JSON endpoint served the same
-    way (same uvicorn, same workers), as the reference.
+    metrics endpoint, and in the same run on a bare Starlette endpoint served the same way
+    (same uvicorn, same workers) that sends the very bytes the API sent each key (its answer
+    looked up by the `Authorization` header), as the reference. Cross-checked by `wrk`
+    (Debian package `wrk`: `apt-get install -y wrk`; skipped with a note when absent), one
+    key's cached answer against the reference sending that answer.
+
+Each figure is taken `--runs` times (API and reference alternating, each run's uncached queries
+new) and printed as min / median / max. Figures from a machine shared with other work are noise.
+
+Why the issue-15 re-measure did not reproduce issue 8's closing note: the reference was a bare
+Starlette endpoint returning a 45-byte JSON body, while the API answers a supplier's metrics
+(17,474 bytes on the re-measure's demo): the ratio compared different work, and moved with the
+demo data's answer sizes. `--tiny-reference` also runs that old reference, to show the gap.
 
 The marts are copied from a built demo warehouse (`make build`; `--source-database`) into the
 benchmark database, so the figures are on the demo data set and the demo is left untouched.
 The load generator is a minimal HTTP/1.1 client on raw asyncio streams (httpx costs more CPU
 per request than the server it would measure, on a machine with 2 cores).
 
-    python -m benchmarks.api --rate 1000 --duration 20 --clients 64
+    python -m benchmarks.api --rate 1000 --uncached-rate 500 --duration 20 --clients 64
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -36,7 +52,7 @@ import uvloop
 from psycopg import sql
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from benchmarks.ingest import stop, wait_until_ready
@@ -52,13 +68,36 @@ BENCH_REDIS_URL = urlparse(get_settings().redis_url)._replace(path="/5").geturl(
 METRICS = "/api/analytics/metrics"
 
 
-async def _reference(request: Request) -> JSONResponse:
-    """The reference: the least a Starlette JSON endpoint can do."""
+#: Where the same-bytes reference finds the API's answers (a JSON file: bearer -> body).
+ANSWERS_ENV = "WEDSYNC_BENCH_ANSWERS"
+
+
+def _load_answers() -> dict[bytes, bytes]:
+    path = os.environ.get(ANSWERS_ENV)
+    if not path:
+        return {}
+    with open(path) as answers:
+        return {k.encode(): v.encode() for k, v in json.load(answers).items()}
+
+
+_ANSWERS = _load_answers()
+
+
+async def _same_bytes(request: Request) -> Response:
+    """The reference: the API's answer for this caller, sent by bare Starlette."""
+    body = _ANSWERS.get(request.headers.get("authorization", "").encode(), b"{}")
+    return Response(body, media_type="application/json")
+
+
+async def _tiny(request: Request) -> JSONResponse:
+    """The reference issue 8 used: a 45-byte JSON body, whatever the API would have sent."""
     return JSONResponse({"status": "ok", "supplier_id": "sup_000123"})
 
 
-#: `uvicorn benchmarks.api:reference_app`: a bare Starlette JSON endpoint.
-reference_app = Starlette(routes=[Route(METRICS, _reference)])
+#: `uvicorn benchmarks.api:reference_app`: bare Starlette sending the API's bytes.
+reference_app = Starlette(routes=[Route(METRICS, _same_bytes)])
+#: `uvicorn benchmarks.api:tiny_reference_app`: the old reference, for comparison only.
+tiny_reference_app = Starlette(routes=[Route(METRICS, _tiny)])
 
 
 # --- a minimal HTTP/1.1 keep-alive client ---------------------------------------------------
@@ -84,6 +123,10 @@ class Connection:
 
     async def send(self, request: bytes) -> int:
         """Send a raw request and read the whole answer; return its status code."""
+        return (await self.exchange(request))[0]
+
+    async def exchange(self, request: bytes) -> tuple[int, bytes]:
+        """Send a raw request; its status code and body."""
         self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
@@ -92,9 +135,8 @@ class Connection:
             name, _, value = line.partition(b":")
             if name.lower() == b"content-length":
                 length = int(value)
-        if length:
-            await self.reader.readexactly(length)
-        return status
+        body = await self.reader.readexactly(length) if length else b""
+        return status, body
 
     def close(self) -> None:
         """Close the socket."""
@@ -262,10 +304,13 @@ def prepare_database(source_database: str, suppliers: int) -> tuple[str, list[tu
 
 
 @contextmanager
-def server(app: str, port: int, workers: int, database_url: str, ready_path: str) -> Iterator[None]:
+def server(
+    app: str, port: int, workers: int, database_url: str, ready_path: str, answers: str = ""
+) -> Iterator[None]:
     """uvicorn serving `app` as deployed, until the block ends."""
     env = {
         **os.environ,
+        ANSWERS_ENV: answers,
         "WEDSYNC_DATABASE_URL": database_url,
         "WEDSYNC_REDIS_URL": BENCH_REDIS_URL,
         # The limiter runs (one Redis script per request) but never refuses the benchmark.
@@ -294,10 +339,13 @@ def server(app: str, port: int, workers: int, database_url: str, ready_path: str
         stop(process)
 
 
-def uncached_requests(keys: list[tuple[str, str]], count: int) -> list[bytes]:
-    """`count` metrics queries, each new to the cache (a distinct supplier and date range)."""
+def uncached_requests(keys: list[tuple[str, str]], count: int, first: int = 0) -> list[bytes]:
+    """`count` metrics queries, each new to the cache (a distinct supplier and date range).
+
+    `first` skips that many queries, so each run's are new to the cache too.
+    """
     requests = []
-    for index in range(count):
+    for index in range(first, first + count):
         _supplier, key = keys[index % len(keys)]
         day = index // len(keys)
         # Distinct end dates make distinct cache keys; the range keeps a realistic answer size.
@@ -306,8 +354,72 @@ def uncached_requests(keys: list[tuple[str, str]], count: int) -> list[bytes]:
     return requests
 
 
+async def answers_of(port: int, keys: list[tuple[str, str]]) -> dict[str, str]:
+    """Each key's cached metrics answer, as the API sends it (bearer header -> body)."""
+    connection = await Connection.open(port)
+    answers = {}
+    for _supplier, key in keys:
+        status, body = await connection.exchange(raw_get(METRICS, key))
+        if status != 200:
+            raise SystemExit(f"the API answered {status} to a warmed key")
+        answers[f"Bearer {key}"] = body.decode()
+    connection.close()
+    return answers
+
+
+def wrk_rate(port: int, key: str, seconds: float, clients: int) -> str:
+    """`wrk`'s req/s on the metrics route with one key (non-2xx noted), or why it did not run."""
+    if shutil.which("wrk") is None:
+        return "wrk not installed (apt-get install -y wrk)"
+    run = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{clients}",
+            f"-d{seconds:.0f}s",
+            "-H",
+            f"Authorization: Bearer {key}",
+            f"http://127.0.0.1:{port}{METRICS}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    )
+    rate = re.search(r"Requests/sec:\s+([0-9.]+)", run.stdout)
+    refused = re.search(r"Non-2xx or 3xx responses: (\d+)", run.stdout)
+    if rate is None:
+        raise SystemExit(f"unexpected wrk output:\n{run.stdout}")
+    return rate.group(1) + (f" ({refused.group(1)} non-2xx)" if refused else "")
+
+
+def spread(values: list[float], unit: str, digits: int = 2) -> str:
+    """min / median / max of a figure's runs."""
+    low, middle, high = min(values), statistics.median(values), max(values)
+    return f"{low:,.{digits}f} / {middle:,.{digits}f} / {high:,.{digits}f} {unit}"
+
+
+@dataclass
+class Runs:
+    """Every run's figures, printed as min / median / max."""
+
+    cached_p99: list[float] = field(default_factory=list)
+    uncached_p95: list[float] = field(default_factory=list)
+    api: list[float] = field(default_factory=list)
+    reference: list[float] = field(default_factory=list)
+    tiny: list[float] = field(default_factory=list)
+    wrk_api: list[str] = field(default_factory=list)
+    wrk_reference: list[str] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)
+
+
+def capacity(outcome: Outcome) -> float:
+    """Requests/s of a closed-loop run."""
+    return len(outcome.latencies_ms) / outcome.elapsed_s
+
+
 def main() -> None:
-    """Prepare, run (a) and (b), print the figures."""
+    """Prepare, run (a) and (b) `--runs` times, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=1000.0, help="offered requests/s (a)")
     parser.add_argument(
@@ -318,47 +430,98 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per run")
     parser.add_argument("--clients", type=int, default=64, help="concurrent clients (b)")
+    parser.add_argument("--runs", type=int, default=3, help="repeats of every figure")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8771)
     parser.add_argument("--suppliers", type=int, default=200, help="suppliers' keys to spread over")
     parser.add_argument("--source-database", default=get_settings().database_name)
+    parser.add_argument(
+        "--tiny-reference", action="store_true", help="also run issue 8's 45-byte reference"
+    )
     args = parser.parse_args()
 
     url, keys = prepare_database(args.source_database, args.suppliers)
     cached = [raw_get(METRICS, key) for _, key in keys]
     total = int(args.rate * args.duration)
     uncached_rate = args.uncached_rate or args.rate
-    uncached = uncached_requests(keys, int(uncached_rate * args.duration))
+    uncached_count = int(uncached_rate * args.duration)
     print(
         f"demo marts from {args.source_database!r}; {len(keys)} suppliers' keys; "
-        f"{args.workers} uvicorn workers; {os.cpu_count()} cores",
+        f"{args.workers} uvicorn workers; {os.cpu_count()} cores; {args.runs} runs",
         flush=True,
     )
-
-    with server("serving.main:app", args.port, args.workers, url, "/healthz"):
-        # Warm every key's answer into the cache (and every worker's key memory).
-        uvloop.run(closed_loop(args.port, cached, min(len(cached), args.clients), 3.0))
-        hits = uvloop.run(
-            open_loop(args.port, [cached[i % len(cached)] for i in range(total)], args.rate)
+    runs = Runs()
+    answers_path = os.path.join(tempfile.gettempdir(), f"wedsync_bench_answers_{os.getpid()}.json")
+    for run in range(args.runs):
+        with server("serving.main:app", args.port, args.workers, url, "/healthz"):
+            # Warm every key's answer into the cache (and every worker's key memory).
+            uvloop.run(closed_loop(args.port, cached, min(len(cached), args.clients), 3.0))
+            if run == 0:
+                answers = uvloop.run(answers_of(args.port, keys))
+                with open(answers_path, "w") as answers_file:
+                    json.dump(answers, answers_file)
+                sizes = sorted(len(body) for body in answers.values())
+                print(
+                    f"cached answers: {sizes[0]:,}-{sizes[-1]:,} bytes "
+                    f"(median {statistics.median(sizes):,.0f})",
+                    flush=True,
+                )
+            hits = uvloop.run(
+                open_loop(args.port, [cached[i % len(cached)] for i in range(total)], args.rate)
+            )
+            misses = uvloop.run(
+                open_loop(
+                    args.port,
+                    uncached_requests(keys, uncached_count, run * uncached_count),
+                    uncached_rate,
+                )
+            )
+            api = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
+            runs.wrk_api.append(wrk_rate(args.port, keys[0][1], args.duration, args.clients))
+        with server(
+            "benchmarks.api:reference_app", args.port, args.workers, url, METRICS, answers_path
+        ):
+            reference = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
+            runs.wrk_reference.append(wrk_rate(args.port, keys[0][1], args.duration, args.clients))
+        if args.tiny_reference:
+            with server("benchmarks.api:tiny_reference_app", args.port, args.workers, url, METRICS):
+                tiny = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
+            runs.tiny.append(capacity(tiny))
+        runs.cached_p99.append(hits.percentile(0.99))
+        runs.uncached_p95.append(misses.percentile(0.95))
+        runs.api.append(capacity(api))
+        runs.reference.append(capacity(reference))
+        for outcome in (hits, misses, api, reference):
+            runs.failures.update(outcome.failure_kinds)
+        print(
+            f"run {run + 1}: cached {hits.summary()}\n       uncached {misses.summary()}\n"
+            f"       capacity {capacity(api):,.0f} req/s, same-bytes reference "
+            f"{capacity(reference):,.0f} req/s; wrk {runs.wrk_api[-1]} vs "
+            f"{runs.wrk_reference[-1]} req/s",
+            flush=True,
         )
-        misses = uvloop.run(open_loop(args.port, uncached, uncached_rate))
-        api_capacity = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
-    with server("benchmarks.api:reference_app", args.port, args.workers, url, METRICS):
-        reference = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
+    os.unlink(answers_path)
 
-    api_rate = len(api_capacity.latencies_ms) / api_capacity.elapsed_s
-    reference_rate = len(reference.latencies_ms) / reference.elapsed_s
-    print(f"(a) open loop, cached,   {args.rate:,.0f} req/s offered: {hits.summary()}")
-    print(f"(a) open loop, uncached, {uncached_rate:,.0f} req/s offered: {misses.summary()}")
+    ratios = [api / reference for api, reference in zip(runs.api, runs.reference, strict=True)]
+    print(f"\nmin / median / max of {args.runs} runs")
+    print(f"(a) cached p99 at {args.rate:,.0f} req/s:      {spread(runs.cached_p99, 'ms')}")
+    print(f"(a) uncached p95 at {uncached_rate:,.0f} req/s:    {spread(runs.uncached_p95, 'ms')}")
+    print(f"(b) cached metrics, {args.clients} clients:   {spread(runs.api, 'req/s', 0)}")
+    print(f"(b) same-bytes reference:         {spread(runs.reference, 'req/s', 0)}")
     print(
-        f"(b) {args.clients} clients, cached metrics:   {api_rate:8,.0f} req/s  "
-        f"(p99 {api_capacity.percentile(0.99):.1f} ms, {api_capacity.failures} failed)"
+        f"    capacity ratio:               {spread([r * 100 for r in ratios], '%', 0)}"
+        " (target >= 60%)"
     )
-    print(
-        f"(b) {args.clients} clients, bare Starlette:   {reference_rate:8,.0f} req/s  "
-        f"(p99 {reference.percentile(0.99):.1f} ms)"
-    )
-    print(f"    capacity ratio {api_rate / reference_rate:.0%} of the reference (target >= 60%)")
+    if runs.tiny:
+        tiny_ratios = [api / tiny * 100 for api, tiny in zip(runs.api, runs.tiny, strict=True)]
+        print(
+            f"    (45-byte reference:           {spread(runs.tiny, 'req/s', 0)}; "
+            f"ratio {spread(tiny_ratios, '%', 0)})"
+        )
+    print(f"wrk, one key, API:                {', '.join(runs.wrk_api)} req/s")
+    print(f"wrk, one key, same-bytes ref.:    {', '.join(runs.wrk_reference)} req/s")
+    if runs.failures:
+        print(f"failures: {dict(runs.failures)}")
 
 
 if __name__ == "__main__":

@@ -250,7 +250,14 @@ def private_redis() -> Iterator[str]:
 @contextmanager
 def api_server(args: argparse.Namespace, database_url: str, redis_url: str) -> Iterator[int]:
     """The API as deployed, one uvicorn process with the live feed; yields its pid."""
-    env = {**os.environ, "WEDSYNC_DATABASE_URL": database_url, "WEDSYNC_REDIS_URL": redis_url}
+    env = {
+        **os.environ,
+        "WEDSYNC_DATABASE_URL": database_url,
+        "WEDSYNC_REDIS_URL": redis_url,
+        # 10,000 dashboards over 100 suppliers: more per supplier than a professional tier may
+        # hold (serving.limits.connections); this measures the fan-out, not the caps.
+        "WEDSYNC_WS_CONNECTIONS_PROFESSIONAL": "none",
+    }
     command = [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY,
                "--port", str(args.port), "--ws", args.ws, "--ws-per-message-deflate", "false",
                "--no-access-log", "--log-level", "warning", "--backlog", "4096"]  # fmt: skip

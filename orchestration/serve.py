@@ -17,6 +17,7 @@ from wedsync.settings import REPO_ROOT, get_settings
 BIN = Path(sys.executable).parent
 DAGSTER_PORT = 3000
 API_PORT = 8000
+API_WORKERS = "2"
 MLFLOW_PORT = 5000
 DEMO_SUPPLIER_TIER = "professional"
 
@@ -44,7 +45,7 @@ def _commands() -> dict[str, list[str]]:
             "--port",
             str(API_PORT),
             "--workers",
-            "2",
+            API_WORKERS,
             "--no-access-log",
             # The sans-I/O implementation writes a frame to the socket inside the send call, so
             # the live feed's fan-out sends to 10,000 dashboards in one pass (what
@@ -89,7 +90,8 @@ def _demo_supplier_key() -> tuple[str, str]:
 
 def main() -> None:
     """Start every server, print where they are, and wait until interrupted."""
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    # The API's workers split the rate limits between them while Redis is down.
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "WEDSYNC_API_WORKERS": API_WORKERS}
     processes = {
         name: subprocess.Popen(command, cwd=REPO_ROOT, env=env)
         for name, command in _commands().items()

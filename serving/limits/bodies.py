@@ -7,7 +7,8 @@ without a key. `BodyLimit` sits in front of the whole application and:
 - refuses a declared `Content-Length` over the route's limit at once (413, nothing read);
 - counts the bytes as they stream in and refuses the request (413) when they pass the limit,
   so a chunked body is never held beyond it;
-- refuses a body on a method that takes none (GET, HEAD, DELETE, OPTIONS: 413);
+- refuses a body on a route that takes none (GET, HEAD, DELETE, OPTIONS, the token
+  exchange: 413);
 - for JSON bodies below `NESTING_CHECK_BYTES` (every route but the event intake), refuses one
   nested deeper than `MAX_JSON_DEPTH` (400) before any decoder sees it: Python's and msgspec's
   decoders recurse, and a few thousand levels ended as a `RecursionError` (a 500).
@@ -31,6 +32,8 @@ NESTING_CHECK_BYTES = DEFAULT_BODY_BYTES
 MAX_JSON_DEPTH = 32
 _LARGE_BODY_PATHS = {"/api/events": EVENTS_BODY_BYTES}
 _BODILESS_METHODS = {"GET", "HEAD", "DELETE", "OPTIONS"}
+#: Routes of other methods that take no body (the key comes in the `Authorization` header).
+_BODILESS_PATHS = {"/api/auth/token"}
 # A JSON string (skipped whole, escapes included) or a bracket.
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
@@ -44,7 +47,7 @@ class BodyRefused(HTTPException):
 
 def body_limit(method: str, path: str) -> int:
     """The most bytes a request to `path` may send (0: no body at all)."""
-    if method in _BODILESS_METHODS:
+    if method in _BODILESS_METHODS or path in _BODILESS_PATHS:
         return 0
     return _LARGE_BODY_PATHS.get(path, DEFAULT_BODY_BYTES)
 

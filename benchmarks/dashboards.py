@@ -24,11 +24,13 @@ _TEXT, _CLOSE, _PING = 0x1, 0x8, 0x9
 class Dashboard(asyncio.Protocol):
     """One connection to `GET /api/analytics/realtime`; `ready` resolves on the snapshot."""
 
-    def __init__(self, host: str, path: str) -> None:
+    def __init__(self, host: str, path: str, api_key: str) -> None:
         key = base64.b64encode(os.urandom(16)).decode()
+        # The API key in the header: `?token=` takes short-lived access tokens only.
         self._request = (
             f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Authorization: Bearer {api_key}\r\n\r\n"
         ).encode()
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.receipts: list[Receipt] = []
@@ -103,9 +105,8 @@ class Dashboard(asyncio.Protocol):
 async def open_dashboard(port: int, key: str, timeout: float = 60.0) -> Dashboard:
     """Connect, upgrade and wait for the snapshot (raises on refusal or timeout)."""
     loop = asyncio.get_running_loop()
-    path = f"/api/analytics/realtime?token={key}"
     _, dashboard = await loop.create_connection(
-        lambda: Dashboard(f"127.0.0.1:{port}", path), "127.0.0.1", port
+        lambda: Dashboard(f"127.0.0.1:{port}", "/api/analytics/realtime", key), "127.0.0.1", port
     )
     try:
         await asyncio.wait_for(dashboard.ready, timeout)

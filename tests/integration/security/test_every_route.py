@@ -3,48 +3,24 @@ non-UTF-8 body each get a 4xx, and the workers stay up (the issue's "Done when")
 
 from __future__ import annotations
 
-import os
 import re
 import select
 import socket
 import subprocess
-import sys
-from collections.abc import Iterator
 
 import httpx
 import psutil
 import pytest
 
-from benchmarks.ingest import stop, wait_until_ready
-from tests.integration.serving.conftest import PHOTOGRAPHER, REDIS_URL
+from tests.integration.security.conftest import DEPLOYED_PORT as PORT
+from tests.integration.serving.conftest import PHOTOGRAPHER
 
 pytestmark = pytest.mark.integration
 
-PORT = 7510  # this suite's block
 HUNDRED_MB = 100 * 1024 * 1024
 CHUNK = 16 * 1024
 DEEP = b"[" * 5000 + b"]" * 5000
 NOT_UTF8 = b'{"refresh_token": "\xff\xfe\xc3\x28"}'
-
-
-@pytest.fixture
-def deployed(insight_marts: str, keys: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
-    """uvicorn with 2 workers on the throwaway warehouse, until the test ends."""
-    env = {
-        **os.environ,
-        "WEDSYNC_DATABASE_URL": insight_marts,
-        "WEDSYNC_REDIS_URL": REDIS_URL,
-        "WEDSYNC_API_WORKERS": "2",
-    }
-    command = [sys.executable, "-m", "uvicorn", "serving.main:app", "--port", str(PORT)]
-    process = subprocess.Popen(
-        [*command, "--workers", "2", "--no-access-log", "--log-level", "warning"], env=env
-    )
-    try:
-        wait_until_ready(PORT, process)
-        yield process
-    finally:
-        stop(process)
 
 
 def operations() -> list[tuple[str, str]]:

@@ -191,6 +191,9 @@ def test_supplier_signs_in_sees_its_numbers_and_a_live_enquiry(page: Page, api: 
     # A supplier's key may not read data quality: the platform card stays hidden.
     expect(page.locator("#quality-card")).to_be_hidden()
     assert page.evaluate("typeof Chart") == "function"  # the vendored Chart.js loaded
+    # Signed in by token exchange: the tab keeps a refresh token, never the API key.
+    stored = page.evaluate("JSON.stringify(sessionStorage)")
+    assert api.keys[PHOTOGRAPHER] not in stored and "wsr_" in stored
 
     expect(page.locator("#live-state")).to_have_text("live")
     post_event(api, FLORIST, "enquiry_created")

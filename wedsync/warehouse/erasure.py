@@ -110,9 +110,11 @@ begin
     counts := counts || jsonb_build_object('raw.events', changed);
 
     update raw.events_rejected
-    set payload = privacy.scrub_text(payload, target, alias, needles)
-    where strpos(payload, target) > 0
-       or exists (select 1 from unnest(needles) as needle where strpos(payload, needle) > 0);
+    set payload = privacy.scrub_text(payload, target, alias, needles),
+        reason = privacy.scrub_text(reason, target, alias, needles)
+    where strpos(payload || reason, target) > 0
+       or exists (select 1 from unnest(needles) as needle
+                  where strpos(payload || reason, needle) > 0);
     get diagnostics changed = row_count;
     if changed > 0 then
         counts := counts || jsonb_build_object('raw.events_rejected', changed);

@@ -65,8 +65,11 @@ def seed_couple_everywhere(url: str) -> None:
         )
         conn.execute(
             "insert into raw.events_rejected (batch_index, event_id, reason, payload) "
-            "values (0, 'not-a-uuid', 'event_id: not a UUID', %s)",
-            (f'{{"couple_id": "{COUPLE}", "properties": {{"email": "{EMAIL}"}}}}',),
+            "values (0, 'not-a-uuid', %s, %s)",
+            (
+                f"email: {EMAIL!r} is not allowed in properties",
+                f'{{"couple_id": "{COUPLE}", "properties": {{"email": "{EMAIL}"}}}}',
+            ),
         )
         conn.execute(
             "insert into quality.quarantine (rule_id, table_name, row_key, column_name, value, "

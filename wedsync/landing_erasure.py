@@ -63,8 +63,9 @@ def _rewrite_parquet(path: Path, pseudonyms: dict[str, str]) -> int:
     replaced = pa.array(
         [pseudonyms.get(couple, couple) for couple in couple_ids.to_pylist()], pa.string()
     )
+    original = table.schema.field("couple_id").type
     table = table.set_column(
-        table.schema.get_field_index("couple_id"), "couple_id", replaced.cast(couple_ids.type)
+        table.schema.get_field_index("couple_id"), "couple_id", replaced.cast(original)
     )
     for field in PERSONAL_FIELDS:
         if field in table.column_names:

@@ -332,11 +332,11 @@ EVENT_RULES = (
         column="event_id",
         expectation=Between("copy_number", max_value=1),
         query="select event_id::text as event_id, row_number() over ("
-        "partition by event_id order by received_at, occurred_at) as copy_number"
+        "partition by supplier_id, event_id order by received_at, occurred_at) as copy_number"
         " from raw.events",
         description=(
-            "An event id is stored once (the API's idempotency key); every copy's id is"
-            " quarantined."
+            "An event id is stored once per supplier (the API's idempotency key, scoped to its"
+            " supplier); every copy's id is quarantined."
         ),
         key="event_id",
     ),

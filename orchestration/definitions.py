@@ -12,6 +12,7 @@ from orchestration.defs.events import definitions as events_domain
 from orchestration.defs.ingestion import definitions as ingestion_domain
 from orchestration.defs.ml import definitions as ml_domain
 from orchestration.defs.quality import definitions as quality_domain
+from orchestration.defs.retention import definitions as retention_domain
 from orchestration.defs.serving import definitions as serving_domain
 from orchestration.jobs import analytics_job, nightly_analytics_schedule
 
@@ -22,5 +23,6 @@ defs = dg.Definitions.merge(
     dbt_domain.defs(),
     ml_domain.defs(),
     serving_domain.defs(),
+    retention_domain.defs(),
     dg.Definitions(jobs=[analytics_job], schedules=[nightly_analytics_schedule]),
 )

@@ -1,59 +1,34 @@
-"""GDPR erasure of a couple: personal data nulled, the couple id pseudonymised everywhere.
+"""GDPR erasure of a couple, asked of the warehouse's `app.erase_couple` function.
 
-`raw.couples` keeps a tombstone row (names and email nulled) so that counts of couples and
-the lineage of the export stay intact; every raw table that names the couple gets the same
-random pseudonym instead of the id, so analytics still see "one couple made these enquiries"
-but nothing links them back to a person. The pseudonym is random, not derived from the id,
-and is not written anywhere else: the erasure cannot be undone. The marts are rebuilt from raw
-by the next dbt build. The erasure and its row counts go to the append-only audit log.
+The API role may not update raw tables nor read `raw.couples`: the erasure runs as the
+warehouse owner inside `app.erase_couple` (`wedsync/warehouse/erasure.py`), which scrubs every
+raw table and JSON column, the dead letters, the quarantine and the marts, bumps the dataset
+versions so no cached answer names the couple, keeps reloaded exports erased, and writes the
+audit log, all in one transaction.
 """
 
 from __future__ import annotations
 
-import secrets
-
 import psycopg
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
-from serving.security.tenancy import tenant_scope
-from wedsync.api_keys import AUDIT_INSERT, Principal
+from wedsync.api_keys import Principal
 
-#: Raw tables that name a couple (`raw.couples` holds the personal data itself).
-COUPLE_TABLES = ("enquiries", "bookings", "reviews", "events")
-
-_TOMBSTONE = """
-update raw.couples
-set couple_id = %(pseudonym)s, partner_one_name = null, partner_two_name = null, email = null
-where couple_id = %(couple_id)s
-"""
+_ERASE = "select app.erase_couple(%s, %s)"
 
 
 class CoupleNotFound(LookupError):
-    """No raw table names this couple (never existed, or already erased)."""
-
-
-def pseudonym() -> str:
-    """A fresh random stand-in for an erased couple id."""
-    return f"cpl_erased_{secrets.token_hex(8)}"
+    """No table names this couple (never existed, or already erased)."""
 
 
 async def erase_couple(
     conn: psycopg.AsyncConnection, couple_id: str, actor: Principal
 ) -> dict[str, int]:
     """Erase one couple in a single transaction; rows changed per table."""
-    params = {"couple_id": couple_id, "pseudonym": pseudonym()}
-    async with tenant_scope(conn, actor):
-        rows = {"raw.couples": (await conn.execute(_TOMBSTONE, params)).rowcount}
-        for table in COUPLE_TABLES:
-            statement = sql.SQL(
-                "update {} set couple_id = %(pseudonym)s where couple_id = %(couple_id)s"
-            ).format(sql.Identifier("raw", table))
-            rows[f"raw.{table}"] = (await conn.execute(statement, params)).rowcount
-        if not any(rows.values()):
-            raise CoupleNotFound(couple_id)
-        await conn.execute(
-            AUDIT_INSERT,
-            (f"api:{actor.key_id}", "couple.erased", couple_id, Jsonb({"rows": rows})),
-        )
-    return rows
+    try:
+        async with conn.transaction():
+            cursor = await conn.execute(_ERASE, (couple_id, f"api:{actor.key_id}"))
+            row = await cursor.fetchone()
+    except psycopg.errors.NoDataFound as error:
+        raise CoupleNotFound(couple_id) from error
+    assert row is not None  # a scalar function always yields its row
+    return {table: int(count) for table, count in row[0].items()}

@@ -2,7 +2,8 @@
 
 Loading is idempotent per export: the rows of an (table, export date) pair are deleted and
 re-copied in one transaction, so loading the same export twice leaves the same rows and a
-reader never sees a half-loaded export.
+reader never sees a half-loaded export. Couples erased since the export was written are erased
+again in the same transaction, so reloading an old export never brings one back.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from psycopg import sql
 
+from wedsync.warehouse.erasure import reapply_erasures
 from wedsync.warehouse.schema import RawTable
 
 
@@ -67,4 +69,5 @@ def load_export(
         ) as copy:
             for line, row in enumerate(rows, start=1):
                 copy.write_row((*row, export_date, path.name, line))
+        reapply_erasures(conn, table.name, export_date)
     return LoadResult(table.name, export_date, path.name, len(rows))

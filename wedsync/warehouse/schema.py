@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from wedsync.warehouse.erasure import apply_erasure
 from wedsync.warehouse.event_tables import apply_event_tables
+from wedsync.warehouse.privileges import apply_privileges
 
 
 @dataclass(frozen=True)
@@ -261,3 +263,5 @@ def apply_schema(conn: psycopg.Connection) -> None:
         for table in RAW_TABLES.values():
             conn.execute(raw_table_ddl(table))
         apply_event_tables(conn)
+        apply_erasure(conn)
+        apply_privileges(conn)

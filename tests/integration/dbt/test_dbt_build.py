@@ -25,6 +25,10 @@ pytestmark = pytest.mark.integration
 ALERT_WINDOW_DAYS = 14
 
 
+#: dbt's `benchmark_min_suppliers`: a market figure needs at least this many suppliers.
+MIN_MARKET_SUPPLIERS = 5
+
+
 def _frame(database_url: str, query: str) -> pd.DataFrame:
     with psycopg.connect(database_url) as conn:
         cursor = conn.execute(query)
@@ -137,13 +141,22 @@ def test_quarantined_and_invalid_rows_stay_out_of_the_marts(
 def test_seasonal_bookings_totals_match_the_exports(
     build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
 ) -> None:
-    enquiries = loaded_warehouse.latest("enquiries")
+    suppliers = loaded_warehouse.latest("suppliers")[["supplier_id", "vendor_type", "region"]]
+    enquiries = loaded_warehouse.latest("enquiries").merge(suppliers, on="supplier_id")
+    # Every clean enquiry carries a real wedding date, so each lands in a wedding month; a
+    # market (month x vendor type x region) is published only with at least 5 suppliers.
+    enquiries["month"] = pd.to_datetime(enquiries["wedding_date"]).dt.to_period("M")
+    markets = enquiries.groupby(["month", "vendor_type", "region"]).agg(
+        enquiries=("enquiry_id", "size"), suppliers=("supplier_id", "nunique")
+    )
+    published = markets[markets["suppliers"] >= MIN_MARKET_SUPPLIERS]
     totals = _frame(
         loaded_warehouse.database_url,
-        "select sum(enquiries) as enquiries from marts.seasonal_bookings",
+        "select count(*) as markets, coalesce(sum(enquiries), 0) as enquiries "
+        "from marts.seasonal_bookings",
     )
-    # Every clean enquiry carries a real wedding date, so each lands in a wedding month.
-    assert int(totals["enquiries"].iloc[0]) == len(enquiries)
+    assert int(totals["markets"].iloc[0]) == len(published)
+    assert int(totals["enquiries"].iloc[0]) == int(published["enquiries"].sum())
 
 
 def test_booking_outcome_matches_the_simulator_truth(

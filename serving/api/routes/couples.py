@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 from serving.api.deps import PlatformAdmin, State, warehouse_unavailable
 from serving.api.schemas import ErasureAnswer, ErrorAnswer
 from serving.core.db import WAREHOUSE_DOWN
-from serving.erasure import CoupleNotFound, erase_couple
+from serving.security.erasure import CoupleNotFound, erase_couple
 
 router = APIRouter(prefix="/api/couples", tags=["privacy"])
 

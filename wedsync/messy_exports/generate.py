@@ -22,11 +22,13 @@ from wedsync.messy_exports.picker import Picker
 
 MESSY_TRUTH_DIR = "_messy_truth"
 MESSY_TRUTH_FILE = "defects.parquet"
-#: The trial damages the most recent year of nights, where the business looks.
-WINDOW_DAYS = 365
-#: Rows damaged per row-level kind: this share of the window's enquiries, at least 20.
+#: The trial damages the most recent nights, where the business looks (and the fewer nights
+#: it touches, the fewer files it writes and reloads).
+WINDOW_DAYS = 120
+#: Rows damaged per row-level kind: this share of the window's enquiries, within 20..100.
 ROWS_PER_KIND_SHARE = 0.01
 MIN_ROWS_PER_KIND = 20
+MAX_ROWS_PER_KIND = 100
 TRUTH_COLUMNS = ("kind", "table_name", "row_key", "export_date", "detail")
 
 _FILE_DAMAGE: tuple[Callable[[Picker], None], ...] = (
@@ -70,7 +72,7 @@ def generate_messy_exports(
     picker = Picker(np.random.default_rng(seed), history, injected, window_start)
     enquiries = history.frames["enquiries"]
     recent = int((enquiries["_export_date"] >= window_start).sum())
-    count = max(MIN_ROWS_PER_KIND, round(ROWS_PER_KIND_SHARE * recent))
+    count = min(MAX_ROWS_PER_KIND, max(MIN_ROWS_PER_KIND, round(ROWS_PER_KIND_SHARE * recent)))
     for damage_file in _FILE_DAMAGE:
         damage_file(picker)
     for damage_rows in _ROW_DAMAGE:

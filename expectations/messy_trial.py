@@ -44,6 +44,9 @@ from wedsync.warehouse.ingest import load_exports
 LOADER = "loader"
 #: Detectors shown per kind (the ones catching most of it).
 DETECTORS_SHOWN = 2
+#: A rule "catches" a kind only when it flags the kind's rows at least this many times as
+#: often as clean rows: the 99th-percentile budget rule flags 1% of anything, defects or not.
+CHANCE_FACTOR = 10.0
 
 RowKey = tuple[str, str]
 
@@ -60,6 +63,11 @@ class Detection:
     precision: float | None = None
     false_alarms: int = 0
     clean: int = 0
+
+    @property
+    def false_alarm_share(self) -> float:
+        """Share of the clean rows (or files) of the table the detector flagged."""
+        return self.false_alarms / self.clean if self.clean else 0.0
 
     @property
     def recall(self) -> float:
@@ -177,18 +185,18 @@ def score_trial(
             caught = len(rule_flags & expected)
             if not caught:
                 continue
-            found.append(
-                Detection(
-                    kind.name,
-                    rule_id,
-                    table,
-                    caught,
-                    len(expected),
-                    len(rule_flags & damaged) / len(rule_flags),
-                    sum(1 for _, key in rule_flags if key in clean_rows[table]),
-                    len(clean_rows[table]),
-                )
+            detection = Detection(
+                kind.name,
+                rule_id,
+                table,
+                caught,
+                len(expected),
+                len(rule_flags & damaged) / len(rule_flags),
+                sum(1 for _, key in rule_flags if key in clean_rows[table]),
+                len(clean_rows[table]),
             )
+            if detection.recall > CHANCE_FACTOR * detection.false_alarm_share:
+                found.append(detection)
         if not any(d.table == kind.table for d in found):
             total = len(files) or int((keyed["table_name"] == kind.table).sum())
             found.append(Detection(kind.name, "", kind.table, 0, total))

@@ -43,15 +43,13 @@ def out_of_order_export(picker: Picker, count: int) -> None:
     The newest export of a booking is the one staging keeps, so the cancellation is lost.
     """
     bookings = picker.history.frames["bookings"]
-    cancelled = bookings[bookings["status"] == "cancelled"]
-    later = _nights_later(picker, cancelled[EXPORT_DATE], 1, 3).dropna()
-    ids = cancelled.loc[later.index, "booking_id"]
-    confirmed = bookings[(bookings["status"] == "confirmed") & bookings["booking_id"].isin(ids)]
-    rows = picker.pick(
-        "bookings", count, pd.Series(bookings.index.isin(confirmed.index), index=bookings.index)
-    )
-    stale = bookings.loc[rows].copy()
-    resent_on = pd.Series(later.to_numpy(), index=ids.to_numpy())
+    later = _nights_later(picker, bookings[EXPORT_DATE], 1, 3)
+    rows = picker.pick("bookings", count, (bookings["status"] == "cancelled") & later.notna())
+    resent_on = pd.Series(later.loc[rows].to_numpy(), index=bookings.loc[rows, "booking_id"])
+    confirmed = bookings[
+        (bookings["status"] == "confirmed") & bookings["booking_id"].isin(resent_on.index)
+    ]
+    stale = confirmed.drop_duplicates("booking_id", keep="last").copy()
     stale[EXPORT_DATE] = stale["booking_id"].map(resent_on).to_numpy()
     picker.append("bookings", stale)
     picker.record("out_of_order_export", "bookings", stale["booking_id"])

@@ -9,6 +9,7 @@ import dagster as dg
 from mlflow.tracking import MlflowClient
 from psycopg import sql
 
+from expectations.messy_trial import messy_export_lines
 from expectations.scoring import score_against_truth
 from ml.registry import REGISTERED_MODEL, champion_version, use_tracking
 from wedsync.exports import truth_dir
@@ -30,6 +31,7 @@ class BuildSummary:
     model_metrics: dict[str, float] = field(default_factory=dict)
     model_version: str | None = None
     rule_scores: list[tuple[str, str, float, float]] = field(default_factory=list)
+    messy_exports: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """The summary as text for a terminal."""
@@ -52,6 +54,7 @@ class BuildSummary:
                 f"  {rule:<34} {defect:<28} {p:6.1%} / {r:6.1%}"
                 for rule, defect, p, r in self.rule_scores
             ]
+        lines += self.messy_exports
         return "\n".join(lines)
 
 
@@ -128,4 +131,5 @@ def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> Bu
         model_metrics=metrics,
         model_version=version,
         rule_scores=_rule_scores(),
+        messy_exports=messy_export_lines(),
     )

@@ -38,7 +38,8 @@ def _expand_plans(rng: np.random.Generator, plans: pd.DataFrame, offset: int) ->
         * cal.DAYS_PER_MONTH
         * rng.lognormal(0.0, cal.LEAD_TIME_SIGMA, len(plan))
     )
-    lead_days = np.clip(np.round(lead_days), cal.LEAD_TIME_MIN_DAYS, cal.LEAD_TIME_MAX_DAYS)
+    # No upper clip at the four-year horizon rule: a rare longer lead is the rule's to flag.
+    lead_days = np.maximum(np.round(lead_days), cal.LEAD_TIME_MIN_DAYS)
     wedding_date = plans["wedding_date"].to_numpy()[plan]
     created_at = (wedding_date - lead_days.astype("timedelta64[D]")).astype(
         "datetime64[s]"

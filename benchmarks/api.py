@@ -62,7 +62,9 @@ from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, connect, ensure_database
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
 
-BENCH_DATABASE = "wedsync_dev_api"
+#: Named after the configured warehouse, so two checkouts benchmarking on one server never drop
+#: each other's database.
+BENCH_DATABASE = f"{get_settings().database_name}_bench_api"
 #: The API helper's Redis database: the benchmark's answers never mix with the demo's.
 BENCH_REDIS_URL = urlparse(get_settings().redis_url)._replace(path="/5").geturl()
 METRICS = "/api/analytics/metrics"

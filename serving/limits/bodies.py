@@ -97,6 +97,17 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = body_limit(scope["method"], scope["path"])
+        try:
+            length, chunked = _declared_length(scope)
+            if (length is not None and length > limit) or (limit == 0 and chunked):
+                raise _too_large(limit)
+        except BodyRefused as refusal:
+            await _refuse(send, refusal)
+            return
+        if limit == 0:
+            # No body declared, none accepted: nothing to count (the hot path's GETs).
+            await self.app(scope, receive, send)
+            return
         started = False
 
         async def tracked_send(message: Message) -> None:
@@ -105,9 +116,6 @@ class BodyLimit:
             await send(message)
 
         try:
-            length, chunked = _declared_length(scope)
-            if (length is not None and length > limit) or (limit == 0 and chunked):
-                raise _too_large(limit)
             await self.app(scope, self._bounded(receive, limit), tracked_send)
         except BodyRefused as refusal:
             if started:

@@ -102,10 +102,14 @@ begin
         counts := counts || jsonb_build_object('raw.' || entity, changed);
     end loop;
 
+    -- Rows are found by the couple's id or email (distinctive); names are blanked only in them,
+    -- so a short first name does not mangle other couples' data.
     update raw.events
     set couple_id = case when couple_id = target then alias else couple_id end,
         properties = privacy.scrub_json(properties, target, alias, needles)
-    where couple_id = target or strpos(properties::text, target) > 0;
+    where couple_id = target or strpos(properties::text, target) > 0
+       or exists (select 1 from unnest(needles) as needle
+                  where strpos(needle, '@') > 0 and strpos(properties::text, needle) > 0);
     get diagnostics changed = row_count;
     counts := counts || jsonb_build_object('raw.events', changed);
 
@@ -114,7 +118,7 @@ begin
         reason = privacy.scrub_text(reason, target, alias, needles)
     where strpos(payload || reason, target) > 0
        or exists (select 1 from unnest(needles) as needle
-                  where strpos(payload || reason, needle) > 0);
+                  where strpos(needle, '@') > 0 and strpos(payload || reason, needle) > 0);
     get diagnostics changed = row_count;
     if changed > 0 then
         counts := counts || jsonb_build_object('raw.events_rejected', changed);

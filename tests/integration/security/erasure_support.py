@@ -18,6 +18,8 @@ EMAIL = "ada.grace@example.com"
 #: Strings that identify the couple: its id, names and email.
 IDENTIFYING = (COUPLE, *NAMES, EMAIL)
 SUPPLIER = "sup_000001"
+#: Another couple's dead letter that happens to contain the erased couple's first name.
+UNRELATED_DEAD_LETTER = f'{{"couple_id": "{OTHER_COUPLE}", "note": "{NAMES[0]} recommended us"}}'
 #: Tables that name an erased couple by design: the audit log says which couple was erased.
 BY_DESIGN = {"app.audit_log"}
 
@@ -70,6 +72,11 @@ def seed_couple_everywhere(url: str) -> None:
                 f"email: {EMAIL!r} is not allowed in properties",
                 f'{{"couple_id": "{COUPLE}", "properties": {{"email": "{EMAIL}"}}}}',
             ),
+        )
+        conn.execute(
+            "insert into raw.events_rejected (batch_index, event_id, reason, payload) "
+            "values (1, null, 'event_type: unknown', %s)",
+            (UNRELATED_DEAD_LETTER,),
         )
         conn.execute(
             "insert into quality.quarantine (rule_id, table_name, row_key, column_name, value, "

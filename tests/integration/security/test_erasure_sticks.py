@@ -22,6 +22,7 @@ from tests.integration.security.erasure_support import (
     COUPLE,
     OTHER_COUPLE,
     SUPPLIER,
+    UNRELATED_DEAD_LETTER,
     seed_couple_everywhere,
     tables_naming,
 )
@@ -115,8 +116,12 @@ async def test_erasure_leaves_no_table_naming_the_couple(
     assert erased.json()["rows"]["raw.events_rejected"] == 1
     assert erased.json()["rows"]["marts.wedding_day_alerts"] == 1
 
-    # The queue of landing files still to rewrite names it until they are (test_erasure_reload).
-    assert tables_naming(warehouse_url) == {"privacy.landing_erasures": 1}
+    # The queue of landing files still to rewrite names it until they are (test_erasure_reload),
+    # and another couple's dead letter that only mentions a name like theirs is left alone.
+    assert tables_naming(warehouse_url) == {
+        "privacy.landing_erasures": 1,
+        "raw.events_rejected": 1,
+    }
     with connect(warehouse_url) as conn:
         pseudonym = conn.execute("select couple_id from raw.couples where email is null").fetchone()
         assert pseudonym is not None
@@ -131,6 +136,9 @@ async def test_erasure_leaves_no_table_naming_the_couple(
         assert conn.execute(
             "select email from raw.couples where couple_id = %s", (OTHER_COUPLE,)
         ).fetchone() == ("bo@example.com",)
+        assert conn.execute(
+            "select payload from raw.events_rejected where batch_index = 1"
+        ).fetchone() == (UNRELATED_DEAD_LETTER,)
 
 
 async def test_cached_wedding_day_alerts_stop_naming_an_erased_couple(

@@ -11,6 +11,7 @@ import time
 
 from psycopg_pool import AsyncConnectionPool
 
+from serving.breaker import WarehouseUnavailable
 from wedsync.api_keys import Principal, hash_key, verify_api_key_async
 
 VERIFIED_KEY_TTL_SECONDS = 30.0
@@ -36,13 +37,21 @@ class KeyRing:
         """The caller a key belongs to, or None when it is unknown, malformed or revoked.
 
         Raises the pool's or psycopg's error when the warehouse is unreachable and the key
-        was not verified recently (the route answers 503).
+        was never verified here (the route answers 503). While the warehouse breaker is open,
+        a key this worker verified before is still honoured after its TTL: no revocation can
+        be written during the outage either, and a wedding-day dashboard keeps its answers.
         """
         principal = self.remembered(key)
         if principal is not None:
             return principal
-        async with self._pool.connection() as conn:
-            principal = await verify_api_key_async(conn, key)
+        try:
+            async with self._pool.connection() as conn:
+                principal = await verify_api_key_async(conn, key)
+        except WarehouseUnavailable:
+            entry = self._verified.get(hash_key(key))
+            if entry is None:
+                raise
+            return entry[0]
         if principal is not None:
             if len(self._verified) >= MAX_REMEMBERED_KEYS:
                 self._verified.clear()

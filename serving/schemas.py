@@ -30,6 +30,19 @@ class ReadinessAnswer(BaseModel):
     status: str = Field(examples=["ready"])
     postgres: bool
     redis: bool
+    down: list[str] = Field(
+        default_factory=list,
+        description="The dependencies that do not answer (`postgres`, `redis`).",
+        examples=[["postgres"]],
+    )
+    degraded_seconds: float | None = Field(
+        default=None, description="How long this worker has found Postgres unreachable."
+    )
+    last_backup_seconds: float | None = Field(
+        default=None,
+        description="Seconds since the last good backup finished (null: none yet, or unknown "
+        "while Postgres is down).",
+    )
 
 
 class RejectedEvent(BaseModel):

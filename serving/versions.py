@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import psycopg
 from psycopg import sql
@@ -39,8 +40,9 @@ _KEEPALIVES = {
 class DatasetVersions:
     """The latest version of each dataset, while a LISTEN connection keeps it current."""
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, on_lost: Callable[[str], None] | None = None) -> None:
         self._conninfo = conninfo
+        self._on_lost = on_lost
         self._versions: dict[str, int] = {}
         self.live = False
 
@@ -70,6 +72,8 @@ class DatasetVersions:
                 await self._listen()
             except (psycopg.Error, OSError) as error:
                 logger.debug("dataset versions read per request: %s", error)
+                if self.live and self._on_lost is not None:
+                    self._on_lost(f"the dataset-version listener lost Postgres: {error}")
             finally:
                 self.live = False
             raise_if_cancelled()

@@ -8,13 +8,12 @@ from typing import Annotated
 import redis.asyncio as redis
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from psycopg_pool import AsyncConnectionPool
 
 from serving.auth import KeyRing
 from serving.cache import ResponseCache
 from serving.catalog import Catalog
 from serving.config import ServingConfig
-from serving.db import WAREHOUSE_DOWN
+from serving.db import WAREHOUSE_DOWN, GuardedPool
 from serving.learned_reads import LearnedReads
 from serving.live import LiveCounters
 from serving.observability import HEADERS_STATE, PRINCIPAL_STATE
@@ -33,7 +32,7 @@ from wedsync.events.store import EventPartitions
 class ServingState:
     """What the lifespan opens once per worker and every request shares."""
 
-    pool: AsyncConnectionPool
+    pool: GuardedPool
     redis: redis.Redis
     keys: KeyRing
     cache: ResponseCache

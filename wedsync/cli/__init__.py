@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from wedsync.cli.backup import backup_app
 from wedsync.cli.db import db_app
 from wedsync.cli.keys import keys_app
 from wedsync.cli.services import services_app
@@ -22,4 +23,5 @@ app = typer.Typer(
 app.add_typer(services_app, name="services")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(backup_app, name="backup")
 app.command("simulate")(simulate)

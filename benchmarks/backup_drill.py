@@ -99,8 +99,8 @@ def _preload(url: str, events: int) -> None:
             "insert into raw.events (event_id, event_type, occurred_at, supplier_id, couple_id, "
             "wedding_date, properties) "
             "select gen_random_uuid(), 'profile_view', '2026-06-01'::timestamptz "
-            "+ (n % 2500000) * interval '1 second', format('sup_%s', lpad((n % 2000)::text, 6, "
-            "'0')), format('cpl_%s', n % 100000), '2027-06-12', '{}'::jsonb "
+            "+ (n % 2500000) * interval '1 second', 'sup_' || lpad((n % 2000)::text, 6, '0'), "
+            "'cpl_' || (n % 100000), '2027-06-12', '{}'::jsonb "
             "from generate_series(1, %s) n",
             (events,),
         )

@@ -71,7 +71,7 @@ def _prepare(url: str) -> tuple[str, list[str]]:
         conn.execute(VENDOR_PERFORMANCE_DDL)
         conn.execute(
             "insert into marts.vendor_performance (supplier_id, month, vendor_type, enquiries, "
-            "bookings) select format('sup_%s', lpad(n::text, 6, '0')), '2026-06-01', "
+            "bookings) select 'sup_' || lpad(n::text, 6, '0'), '2026-06-01', "
             "'photographer', 40, 10 from generate_series(0, %s) n",
             (READERS,),
         )
@@ -121,6 +121,7 @@ class FaultFigures:
     lost: int
     doubled: int
     slowest_read_ms: float
+    slowest_read_before_ms: float
     reads: int
     refused_reads: int
     stale_reads: int
@@ -130,16 +131,23 @@ class FaultFigures:
     feeds_resumed: int
     feed_reconnects: int
     degraded_statuses: int
+    slow_reads: list[tuple[float, float]]
 
     def line(self) -> str:
         """The figures on one line (what `main` prints)."""
         return (
             f"{self.fault:<22} acked {self.acknowledged:>8,}  lost {self.lost}  "
             f"doubled {self.doubled}  slowest read {self.slowest_read_ms:6.1f} ms "
+            f"(before the fault {self.slowest_read_before_ms:.1f} ms) "
             f"({self.reads} reads, {self.refused_reads} refused, {self.stale_reads} stale)  "
             f"recovery {self.recovery_seconds:4.1f} s  feeds resumed "
             f"{self.feeds_resumed}/{self.feeds} ({self.feed_reconnects} reconnects, "
-            f"{self.degraded_statuses} degraded notices)"
+            f"{self.degraded_statuses} degraded notices); reads over 50 ms "
+            f"{len(self.slow_reads)}"
+            + "".join(
+                f"\n    sent at +{at:.1f} s: {ms:.0f} ms"
+                for at, ms in sorted(self.slow_reads, key=lambda read: -read[1])[:5]
+            )
         )
 
 
@@ -163,6 +171,7 @@ async def _recovered(rig: Rig, load: Load, repaired: float) -> float:
 async def under_load(rig: Rig, fault: str, inject: Callable[[Rig], None]) -> FaultFigures:
     """Warm the caches, inject the fault (in a thread), wait for recovery, check Postgres."""
     load = Load(rig.api.base_url, rig.platform_key, rig.reader_keys)
+    await load.warm()
     clients = asyncio.create_task(load.run())
     await asyncio.sleep(WARM_SECONDS)
     load.fault_starts()
@@ -188,6 +197,7 @@ def _figures(rig: Rig, fault: str, seen: Observed, load: Load, recovery: float) 
         lost=check.lost,
         doubled=check.doubled,
         slowest_read_ms=max(seen.read_ms, default=float("nan")),
+        slowest_read_before_ms=max(seen.read_ms_before, default=float("nan")),
         reads=len(seen.read_ms),
         refused_reads=seen.refused_reads,
         stale_reads=seen.stale_reads,
@@ -197,6 +207,7 @@ def _figures(rig: Rig, fault: str, seen: Observed, load: Load, recovery: float) 
         feeds_resumed=seen.feeds_resumed,
         feed_reconnects=seen.feed_reconnects,
         degraded_statuses=seen.degraded_statuses,
+        slow_reads=seen.slow_reads,
     )
 
 

@@ -30,6 +30,10 @@ POOL_MAX_SIZE = 8
 POOL_TIMEOUT_SECONDS = 2.0
 # A blackholed server must not hold a pool's connection attempt for the OS's minutes.
 CONNECT_TIMEOUT_SECONDS = 2
+# The pool's own reconnection backs off (1, 2, 4, 8 s...): left alone it would still be
+# waiting out a delay long after Postgres is back. It gives up at once instead (and says so
+# to the breaker); the breaker's recovery refills the pool the moment Postgres answers.
+RECONNECT_TIMEOUT_SECONDS = 1.0
 _SCHEMA_LOCK_ID = 7_411_002
 
 #: What "the warehouse is unreachable" looks like to a request (answered with 503).
@@ -51,10 +55,15 @@ class GuardedPool(AsyncConnectionPool):
             max_size=POOL_MAX_SIZE,
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
             timeout=POOL_TIMEOUT_SECONDS,
+            reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,
+            reconnect_failed=self._reconnect_failed,
             name="wedsync-api",
             open=False,
         )
         self.breaker = WarehouseBreaker(database_url, on_recovery=self.check)
+
+    def _reconnect_failed(self, pool: AsyncConnectionPool) -> None:
+        self.breaker.trip("the pool cannot reconnect")
 
     @asynccontextmanager
     async def connection(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx
@@ -54,6 +55,8 @@ class Observed:
     #: (seconds since the fault began, ms) of each read slower than the 50 ms target.
     slow_reads: list[tuple[float, float]] = field(default_factory=list)
     refused_reads: int = 0
+    #: Why reads were refused: "<status> <detail>" (or the client's error), with counts.
+    refusals: Counter[str] = field(default_factory=Counter)
     stale_reads: int = 0
     feed_reconnects: int = 0
     feeds_resumed: int = 0
@@ -74,6 +77,8 @@ class Load:
         self.seen = Observed()
         self._stopping = asyncio.Event()
         self._fault_at: float | None = None
+        self._feeds_open = 0
+        self._feeds_wanted = 0
 
     async def warm(self) -> None:
         """Read each dashboard's answer until it is a cache hit (bounded), before the load."""
@@ -84,6 +89,16 @@ class Load:
                     response = await client.get(METRICS, headers=headers)
                     if response.headers.get("x-cache") == "hit":
                         break
+
+    def steady(self) -> bool:
+        """Whether every client is under way: each dashboard has read a few times, a batch is
+        acknowledged and every feed has its snapshot (a fault before that measures a cold start).
+        """
+        return (
+            len(self.seen.read_ms_before) >= 5 * len(self.reader_keys)
+            and bool(self.seen.acked_batches)
+            and self._feeds_open >= self._feeds_wanted
+        )
 
     def fault_starts(self) -> None:
         """Mark the fault's start: feeds must show a delta after it to count as resumed."""
@@ -120,8 +135,9 @@ class Load:
                 started = time.perf_counter()
                 try:
                     response = await client.get(METRICS, headers=headers)
-                except httpx.HTTPError:
+                except httpx.HTTPError as error:
                     self.seen.refused_reads += 1  # the worker died under it: reconnect
+                    self.seen.refusals[type(error).__name__] += 1
                     await asyncio.sleep(RETRY_SECONDS)
                     continue
                 elapsed_ms = (time.perf_counter() - started) * 1000
@@ -134,6 +150,7 @@ class Load:
                         self.seen.slow_reads.append((at, elapsed_ms))
                 if response.status_code != 200:
                     self.seen.refused_reads += 1
+                    self.seen.refusals[f"{response.status_code} {response.text[:80]}"] += 1
                 elif "warning" in response.headers:
                     self.seen.stale_reads += 1
                 await asyncio.sleep(READ_PAUSE_SECONDS)
@@ -149,18 +166,21 @@ class Load:
                 await asyncio.sleep(0.2)
                 continue
             assert isinstance(dashboard, FeedWatcher)
+            self._feeds_open += 1
             while dashboard.open and not self._stopping.is_set():
                 await asyncio.sleep(0.1)
                 if not resumed and self._fault_at is not None:
                     resumed = any(arrived > self._fault_at for arrived, _ in dashboard.receipts)
             self.seen.degraded_statuses += sum(b'"degraded":["' in s for s in dashboard.statuses)
             dashboard.close()
+            self._feeds_open -= 1
             if not self._stopping.is_set():
                 self.seen.feed_reconnects += 1
         self.seen.feeds_resumed += resumed
 
     async def run(self, ingest_clients: int = 4, feeds: int = 8) -> None:
         """Every client, until `stop()` (and each in-flight batch is acknowledged)."""
+        self._feeds_wanted = feeds
         async with httpx.AsyncClient(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {self.platform_key}"},

@@ -39,7 +39,8 @@ from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_v
 
 #: How long a killed server stays down (the issue's measurement held Postgres down 8 s).
 OUTAGE_SECONDS = 5.0
-WARM_SECONDS = 3.0
+WARM_SECONDS = 2.0
+STEADY_LIMIT_SECONDS = 60.0
 SETTLE_SECONDS = 1.5
 RECOVERY_LIMIT_SECONDS = 60.0
 READERS = 4
@@ -132,6 +133,7 @@ class FaultFigures:
     feed_reconnects: int
     degraded_statuses: int
     slow_reads: list[tuple[float, float]]
+    refusals: dict[str, int]
 
     def line(self) -> str:
         """The figures on one line (what `main` prints)."""
@@ -144,6 +146,7 @@ class FaultFigures:
             f"{self.feeds_resumed}/{self.feeds} ({self.feed_reconnects} reconnects, "
             f"{self.degraded_statuses} degraded notices); reads over 50 ms "
             f"{len(self.slow_reads)}"
+            + "".join(f"\n    refused {n}x: {why}" for why, n in self.refusals.items())
             + "".join(
                 f"\n    sent at +{at:.1f} s: {ms:.0f} ms"
                 for at, ms in sorted(self.slow_reads, key=lambda read: -read[1])[:5]
@@ -173,6 +176,10 @@ async def under_load(rig: Rig, fault: str, inject: Callable[[Rig], None]) -> Fau
     load = Load(rig.api.base_url, rig.platform_key, rig.reader_keys)
     await load.warm()
     clients = asyncio.create_task(load.run())
+    for _ in range(int(STEADY_LIMIT_SECONDS / 0.1)):
+        if load.steady():
+            break
+        await asyncio.sleep(0.1)
     await asyncio.sleep(WARM_SECONDS)
     load.fault_starts()
     await asyncio.to_thread(inject, rig)
@@ -208,6 +215,7 @@ def _figures(rig: Rig, fault: str, seen: Observed, load: Load, recovery: float) 
         feed_reconnects=seen.feed_reconnects,
         degraded_statuses=seen.degraded_statuses,
         slow_reads=seen.slow_reads,
+        refusals=dict(seen.refusals),
     )
 
 

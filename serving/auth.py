@@ -11,7 +11,7 @@ import time
 
 from psycopg_pool import AsyncConnectionPool
 
-from serving.breaker import WarehouseUnavailable
+from serving.db import WAREHOUSE_DOWN
 from wedsync.api_keys import Principal, hash_key, verify_api_key_async
 
 VERIFIED_KEY_TTL_SECONDS = 30.0
@@ -37,7 +37,7 @@ class KeyRing:
         """The caller a key belongs to, or None when it is unknown, malformed or revoked.
 
         Raises the pool's or psycopg's error when the warehouse is unreachable and the key
-        was never verified here (the route answers 503). While the warehouse breaker is open,
+        was never verified here (the route answers 503). While the warehouse cannot be read,
         a key this worker verified before is still honoured after its TTL: no revocation can
         be written during the outage either, and a wedding-day dashboard keeps its answers.
         """
@@ -47,7 +47,7 @@ class KeyRing:
         try:
             async with self._pool.connection() as conn:
                 principal = await verify_api_key_async(conn, key)
-        except WarehouseUnavailable:
+        except WAREHOUSE_DOWN:
             entry = self._verified.get(hash_key(key))
             if entry is None:
                 raise

@@ -49,6 +49,8 @@ class DrillFigures:
     after_target: int
     found_after: int
     preloaded_events: int
+    #: What `/readyz` said of the backup's age once it was taken.
+    readyz_backup_seconds: float | None
 
     def lines(self) -> str:
         """The figures, printed by `main`."""
@@ -156,6 +158,7 @@ def drill(root: Path, port: int, preload_events: int = 0) -> DrillFigures:
         redis_server.start()
         api = ApiServer(port + 2, url, redis_server.url)
         api.start()
+        readiness = httpx.get(f"{api.base_url}/readyz", timeout=10).json()
         before = _acknowledged(api, platform_key, 1)
         with psycopg.connect(url) as conn:
             moment = conn.execute("select clock_timestamp()").fetchone()
@@ -182,6 +185,7 @@ def drill(root: Path, port: int, preload_events: int = 0) -> DrillFigures:
             after_target=len(after),
             found_after=_present(restored_url, after),
             preloaded_events=preload_events,
+            readyz_backup_seconds=readiness["last_backup_seconds"],
         )
     finally:
         if api is not None:

@@ -43,6 +43,11 @@ class ReadinessAnswer(BaseModel):
         description="Seconds since the last good backup finished (null: none yet, or unknown "
         "while Postgres is down).",
     )
+    backup_overdue: bool = Field(
+        default=False,
+        description="The last good backup is older than today's alert threshold (36 h; 25 h "
+        "on a Saturday, the wedding day), or there is none.",
+    )
 
 
 class RejectedEvent(BaseModel):

@@ -8,7 +8,7 @@ import pytest
 
 from benchmarks.backup_drill import run_drill
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.mark.skipif(shutil.which("pgbackrest") is None, reason="pgBackRest is not installed")
@@ -19,3 +19,4 @@ def test_restore_to_a_moment_between_two_batches_keeps_exactly_the_first() -> No
     assert figures.backup.size_bytes > 0
     assert figures.found_before == figures.before_target > 0
     assert figures.found_after == 0
+    assert figures.readyz_backup_seconds is not None  # /readyz reports the backup's age

@@ -1,9 +1,10 @@
 """Redis and Postgres killed and restarted, an API worker SIGKILLed: all under load.
 
-What must never happen, whatever dies: an acknowledged event lost or stored twice, a cached
-read waiting out a timeout (the 5 s pool wait the breaker removed; the 50 ms figure itself is
-printed by `benchmarks/faults.py`), a dashboard's cached read refused while only a dependency
-is down, a live feed that does not resume, or a recovery that needs a restart.
+What must never happen, whatever dies: an acknowledged event lost or stored twice, a
+dashboard's cached read refused while only a dependency is down, a live feed that does not
+resume (or that goes quiet instead of saying it is degraded), or a recovery that needs a
+restart. Latency is not asserted here (tests never assert on time): `benchmarks/faults.py`
+prints the slowest cached read of each fault next to the same run's reads before the fault.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ import pytest
 
 from benchmarks.faults import FaultFigures, run_fault
 
-pytestmark = pytest.mark.integration
-
-#: Far above the 50 ms target, far below any timeout a request could have waited out.
-NO_TIMEOUT_WAITED_MS = 1000.0
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def _never_lost_or_doubled(figures: FaultFigures) -> None:
@@ -33,8 +31,7 @@ def _never_lost_or_doubled(figures: FaultFigures) -> None:
 def test_a_dependency_dies_under_load_and_cached_reads_carry_on(fault: str) -> None:
     figures = run_fault(fault)
     _never_lost_or_doubled(figures)
-    assert figures.refused_reads == 0, "a cached read was refused while a dependency was down"
-    assert figures.slowest_read_ms < NO_TIMEOUT_WAITED_MS
+    assert figures.refused_reads == 0, f"cached reads refused: {figures.refusals}"
     if fault.startswith("postgres"):
         assert figures.stale_reads > 0  # served from the cache, saying so
         assert figures.ingest_refusals > 0  # 503 + Retry-After, then resent and acknowledged
@@ -44,6 +41,7 @@ def test_a_dependency_dies_under_load_and_cached_reads_carry_on(fault: str) -> N
 def test_an_api_worker_sigkilled_with_sockets_and_requests_open() -> None:
     figures = run_fault("api_worker_sigkill")
     _never_lost_or_doubled(figures)
-    # The killed worker's clients lose their connections; they reconnect to the other one.
+    # The killed worker's clients lose their connections (a read in flight fails, a feed
+    # drops); they reconnect to the other worker, or to its replacement.
     assert figures.feed_reconnects > 0 or figures.refused_reads > 0
-    assert figures.slowest_read_ms < NO_TIMEOUT_WAITED_MS
+    assert set(figures.refusals) <= {"ReadError", "RemoteProtocolError", "ConnectError"}

@@ -9,6 +9,7 @@ from serving.api.deps import State
 from serving.db import WAREHOUSE_DOWN
 from serving.observability import RequestMetrics
 from serving.schemas import HealthAnswer, ReadinessAnswer
+from wedsync.wedding_day import guardrails, uk_today
 
 router = APIRouter(tags=["health"])
 
@@ -47,6 +48,7 @@ async def readyz(state: State, response: Response) -> ReadinessAnswer:
         redis_up = False
     if not postgres:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    alert_seconds = guardrails(uk_today()).backup_alert_hours * 3600
     return ReadinessAnswer(
         status="ready" if postgres else "unavailable",
         postgres=postgres,
@@ -54,6 +56,7 @@ async def readyz(state: State, response: Response) -> ReadinessAnswer:
         down=[name for name, up in (("postgres", postgres), ("redis", redis_up)) if not up],
         degraded_seconds=state.pool.breaker.open_seconds,
         last_backup_seconds=last_backup,
+        backup_overdue=postgres and (last_backup is None or last_backup > alert_seconds),
     )
 
 

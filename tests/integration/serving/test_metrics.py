@@ -40,6 +40,7 @@ async def test_health_and_docs_answer_before_the_marts_exist(
         [],
     )
     assert ready["last_backup_seconds"] is None  # no backup was ever taken of this warehouse
+    assert ready["backup_overdue"] is True
     assert (await api.get("/docs")).status_code == 200
     paths = (await api.get("/openapi.json")).json()["paths"]
     assert {METRICS, "/api/events", "/api/quality", "/healthz"} <= set(paths)

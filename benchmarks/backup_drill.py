@@ -7,7 +7,8 @@ Every event of A must be there and none of B. Prints the backup's size and time 
 restore's time (restore command + replay until the cluster promotes itself).
 
     python -m benchmarks.backup_drill                    # an empty warehouse
-    python -m benchmarks.backup_drill --events 2000000   # a demo-sized raw.events first
+    python -m benchmarks.backup_drill --landing DIR --events 2000000
+        # first every export `wedsync simulate` wrote to DIR (the COPY loader) and 2M live events
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ from wedsync.backup import (
     restore,
     write_config,
 )
+from wedsync.exports import export_dates
+from wedsync.warehouse import connect
+from wedsync.warehouse.ingest import load_exports
+from wedsync.warehouse.schema import RAW_TABLES
 
 BATCH_EVENTS = 1000
 ARCHIVE_WAIT_SECONDS = 60.0
@@ -49,13 +54,15 @@ class DrillFigures:
     after_target: int
     found_after: int
     preloaded_events: int
+    database_bytes: int
     #: What `/readyz` said of the backup's age once it was taken.
     readyz_backup_seconds: float | None
 
     def lines(self) -> str:
         """The figures, printed by `main`."""
         return (
-            f"preloaded raw.events {self.preloaded_events:,}\n"
+            f"warehouse            {self.database_bytes / 1e6:.1f} MB "
+            f"(raw.events preloaded {self.preloaded_events:,})\n"
             f"full backup          {self.backup.size_bytes / 1e6:.1f} MB "
             f"({self.backup.repository_bytes / 1e6:.1f} MB in the repository) "
             f"in {self.backup.seconds:.1f} s\n"
@@ -108,6 +115,22 @@ def _preload(url: str, events: int) -> None:
         )
 
 
+def _load_landing(url: str, landing: Path | None) -> None:
+    """Load every export in `landing` with the one COPY loader (a demo-sized warehouse)."""
+    if landing is None:
+        return
+    with connect(url) as conn:
+        for entity in RAW_TABLES:
+            load_exports(conn, entity, landing, export_dates(landing))
+
+
+def _database_bytes(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        row = conn.execute("select pg_database_size(current_database())").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 def _present(url: str, event_ids: list[str]) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(
@@ -130,7 +153,9 @@ def _wait_promoted(url: str) -> None:
     raise RuntimeError("the restored cluster did not finish recovery")
 
 
-def drill(root: Path, port: int, preload_events: int = 0) -> DrillFigures:
+def drill(
+    root: Path, port: int, preload_events: int = 0, landing: Path | None = None
+) -> DrillFigures:
     """The whole drill under `root`; ports: `port` live, +1 Redis, +2 API, +3 restored."""
     root.chmod(0o755)  # the cluster's OS user must reach its directories
     config = BackupConfig(root / "pgbackrest" / "pgbackrest.conf", "wedsync")
@@ -152,7 +177,9 @@ def drill(root: Path, port: int, preload_events: int = 0) -> DrillFigures:
         create_stanza(config)
         url = live.url("wedsync")
         platform_key, _ = _prepare(url)
+        _load_landing(url, landing)
         _preload(url, preload_events)
+        database_bytes = _database_bytes(url)
         record = backup_now(config, url)
 
         redis_server.start()
@@ -185,6 +212,7 @@ def drill(root: Path, port: int, preload_events: int = 0) -> DrillFigures:
             after_target=len(after),
             found_after=_present(restored_url, after),
             preloaded_events=preload_events,
+            database_bytes=database_bytes,
             readyz_backup_seconds=readiness["last_backup_seconds"],
         )
     finally:
@@ -195,18 +223,19 @@ def drill(root: Path, port: int, preload_events: int = 0) -> DrillFigures:
         live.destroy()
 
 
-def run_drill(preload_events: int = 0) -> DrillFigures:
+def run_drill(preload_events: int = 0, landing: Path | None = None) -> DrillFigures:
     """The drill in a fresh directory under /tmp (reachable by the cluster's OS user)."""
     with tempfile.TemporaryDirectory(prefix="wedsync-drill-") as root:
-        return drill(Path(root), fault_port() + 10, preload_events)
+        return drill(Path(root), fault_port() + 10, preload_events, landing)
 
 
 def main() -> None:
     """Run the drill once and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=0, help="raw.events rows to back up")
+    parser.add_argument("--landing", type=Path, help="load these exports before the backup")
     args = parser.parse_args()
-    print(run_drill(args.events).lines())
+    print(run_drill(args.events, args.landing).lines())
 
 
 if __name__ == "__main__":

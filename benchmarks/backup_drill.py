@@ -24,7 +24,7 @@ import httpx
 import psycopg
 
 from benchmarks.fault_servers import ApiServer, PrivatePostgres, PrivateRedis, own_by_postgres
-from benchmarks.faults import _prepare, fault_port
+from benchmarks.faults import fault_port, prepare_served_warehouse
 from benchmarks.ingest import make_batch
 from wedsync.backup import (
     BackupConfig,
@@ -176,7 +176,7 @@ def drill(
         live.start()
         create_stanza(config)
         url = live.url("wedsync")
-        platform_key, _ = _prepare(url)
+        platform_key, _ = prepare_served_warehouse(url)
         _load_landing(url, landing)
         _preload(url, preload_events)
         database_bytes = _database_bytes(url)

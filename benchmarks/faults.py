@@ -63,7 +63,7 @@ class Rig:
     reader_keys: list[str]
 
 
-def _prepare(url: str) -> tuple[str, list[str]]:
+def prepare_served_warehouse(url: str) -> tuple[str, list[str]]:
     """Schema, tenancy, one small built mart and the keys: (platform key, dashboards' keys)."""
     ensure_database(url)
     with connect(url) as conn:
@@ -102,7 +102,7 @@ def rig(root: Path, port: int) -> Iterator[Rig]:
         postgres.init().start()
         redis_server.start()
         url = postgres.url("wedsync")
-        platform, readers = _prepare(url)
+        platform, readers = prepare_served_warehouse(url)
         api = ApiServer(port + 2, url, redis_server.url)
         api.start()
         yield Rig(postgres, redis_server, api, url, platform, readers)

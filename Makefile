@@ -2,6 +2,7 @@
 #   make demo   set up, build everything, then serve Dagster (3000), the API (8000) and MLflow (5000)
 #   make build  set up and build everything, then print a one-screen summary (no serving)
 #   make test   set up and run the test suite
+#   make test-faults  the fault suite and the restore drill alone (private servers, killed)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -18,7 +19,7 @@ export WEDSYNC_LANDING_DIR ?= $(CURDIR)/.local/landing
 # Every recipe sees the Postgres/Redis that `wedsync services up` settled on.
 WITH_ENV := set -a; [ -f .local/services.env ] && . .local/services.env; set +a; eval "$$($(BIN)/wedsync db env)";
 
-.PHONY: help install services build demo test lint clean
+.PHONY: help install services build demo test test-faults lint clean
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -45,6 +46,9 @@ demo: build
 
 test: services
 	@$(WITH_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-faults: services
+	@$(WITH_ENV) $(BIN)/python -m pytest tests/faults -v -s $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

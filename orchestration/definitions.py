@@ -7,6 +7,7 @@ Domains bind shared resources through cached factories, so the merge sees one ob
 
 import dagster as dg
 
+from orchestration.defs.backup import definitions as backup_domain
 from orchestration.defs.dbt import definitions as dbt_domain
 from orchestration.defs.events import definitions as events_domain
 from orchestration.defs.ingestion import definitions as ingestion_domain
@@ -24,5 +25,6 @@ defs = dg.Definitions.merge(
     ml_domain.defs(),
     serving_domain.defs(),
     retention_domain.defs(),
+    backup_domain.defs(),
     dg.Definitions(jobs=[analytics_job], schedules=[nightly_analytics_schedule]),
 )

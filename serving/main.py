@@ -125,7 +125,8 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             wedding_day=WeddingDayPriority(pool),
             usage=UsageRecorder(pool),
             scorer=ChampionScorer(settings.mlflow_tracking_uri),
-            versions=DatasetVersions(config.api_database_url),
+            # The listener is the first to see Postgres go: it makes the breaker probe at once.
+            versions=DatasetVersions(config.api_database_url, on_lost=pool.breaker.suspect),
             revocations=revocations,
             connections=ConnectionCaps(client, config.workers),
         )
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         finally:
             current.clear()
             await stop_background(background)
+            await pool.breaker.stop()
             await pool.close()
             await client.aclose()
 

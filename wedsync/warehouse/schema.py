@@ -216,6 +216,16 @@ create table if not exists app.api_usage (
     primary key (key_id, day, endpoint)
 );
 
+-- Every good pgBackRest backup (`wedsync backup now`, the nightly Dagster schedule), so
+-- `/readyz` can say how old the newest restorable backup is.
+create table if not exists app.backups (
+    label       text        primary key,
+    kind        text        not null,
+    started_at  timestamptz not null,
+    finished_at timestamptz not null,
+    size_bytes  bigint      not null
+);
+
 create table if not exists app.dataset_versions (
     dataset    text        primary key,
     version    bigint      not null,

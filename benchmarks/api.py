@@ -115,6 +115,8 @@ class Outcome:
     latencies_ms: list[float] = field(default_factory=list)
     failures: int = 0
     elapsed_s: float = 0.0
+    # Requests sent a second time on a new connection because their pooled one had closed.
+    reconnects: int = 0
     # What the failures were: an HTTP status, or the connection error's name.
     failure_kinds: Counter[str] = field(default_factory=Counter)
 
@@ -161,6 +163,7 @@ async def open_loop(
                 if attempt == 2:
                     outcome.fail(type(error).__name__)
                     return
+                outcome.reconnects += 1
         outcome.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
         if status != 200:
             outcome.fail(str(status))

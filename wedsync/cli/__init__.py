@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from wedsync.cli.cluster import cluster_app
 from wedsync.cli.db import db_app
 from wedsync.cli.keys import keys_app
 from wedsync.cli.services import services_app
@@ -22,4 +23,5 @@ app = typer.Typer(
 app.add_typer(services_app, name="services")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(cluster_app, name="cluster")
 app.command("simulate")(simulate)

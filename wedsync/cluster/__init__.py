@@ -1,0 +1,86 @@
+"""The scaled-out topology on one machine (`make cluster`): N of each stateless server, balanced.
+
+`Cluster` starts the servers in dependency order and waits for each to be ready: the API
+processes, then HAProxy, which must see every one of them UP through its `/readyz` checks
+before `up()` returns. `wedsync cluster up/down/status` drives it from the command line; the
+kill tests drive it from Python and SIGKILL single servers under load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wedsync.cluster.balancer import wait_until_up
+from wedsync.cluster.processes import ClusterError, Supervisor
+from wedsync.cluster.topology import ClusterPorts, Member, api_members, haproxy_member
+from wedsync.settings import LOCAL_DIR, Settings, get_settings
+
+__all__ = ["Cluster", "ClusterError", "ClusterPorts"]
+
+RUN_DIR = LOCAL_DIR / "cluster"
+
+
+class Cluster:
+    """One topology: its ports, the warehouse and Redis it serves, and its running servers."""
+
+    def __init__(
+        self,
+        ports: ClusterPorts | None = None,
+        settings: Settings | None = None,
+        run_dir: Path = RUN_DIR,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.ports = ports or ClusterPorts.from_env()
+        self.settings = settings or get_settings()
+        self.supervisor = Supervisor(run_dir)
+        # Settings every API process gets on top of the warehouse's (rate limits in a test).
+        self.extra_env = extra_env or {}
+
+    @property
+    def api(self) -> list[Member]:
+        """The API processes."""
+        env = {
+            "WEDSYNC_DATABASE_URL": self.settings.database_url,
+            "WEDSYNC_REDIS_URL": self.settings.redis_url,
+            **self.extra_env,
+        }
+        return api_members(self.ports, env)
+
+    @property
+    def haproxy(self) -> Member:
+        """The load balancer."""
+        return haproxy_member(self.ports)
+
+    def up(self) -> None:
+        """Start every server and return once HAProxy routes to all of them."""
+        try:
+            for member in self.api:
+                self.supervisor.start(member)
+            for member in self.api:
+                self.supervisor.wait_ready(member)
+            self.supervisor.start(self.haproxy)
+            self.supervisor.wait_ready(self.haproxy)
+            self.wait_until_balanced()
+        except BaseException:
+            self.down()
+            raise
+
+    def wait_until_balanced(self, timeout: float = 30.0) -> None:
+        """Wait until HAProxy's health checks have every API process UP in both backends."""
+        names = [member.name for member in self.api]
+        for backend in ("api", "api_live"):
+            wait_until_up(self.ports.stats, backend, names, timeout)
+
+    def restart(self, name: str) -> None:
+        """Start one API process again (after a kill) and wait until it is ready."""
+        member = next(m for m in self.api if m.name == name)
+        self.supervisor.start(member)
+        self.supervisor.wait_ready(member)
+
+    def down(self) -> list[str]:
+        """Stop every server this topology started; their names."""
+        return self.supervisor.stop_all()
+
+    def status(self) -> dict[str, int]:
+        """Running servers by name, with their process ids."""
+        return self.supervisor.running()

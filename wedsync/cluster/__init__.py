@@ -53,6 +53,11 @@ class Cluster:
 
     def up(self) -> None:
         """Start every server and return once HAProxy routes to all of them."""
+        running = self.status()
+        if running:
+            # Checked before starting anything: a failed start stops what it started, and
+            # must not stop a topology that was already serving.
+            raise ClusterError(f"already running: {', '.join(running)} (stop it first)")
         try:
             for member in self.api:
                 self.supervisor.start(member)

@@ -63,7 +63,7 @@ def served_warehouse() -> Iterator[ServedWarehouse]:
 def cluster(
     served_warehouse: ServedWarehouse, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
-    """4 API processes behind HAProxy, serving the warehouse; stopped after the package."""
+    """4 API processes and 2 MLflow servers behind HAProxy; stopped after the package."""
     settings = dataclasses.replace(
         get_settings(), database_url=served_warehouse.url, redis_url=CLUSTER_REDIS_URL
     )

@@ -11,7 +11,7 @@ cluster_app = typer.Typer(help="The scaled-out topology behind HAProxy.", no_arg
 
 @cluster_app.command("up")
 def up() -> None:
-    """Start 4 API processes behind HAProxy (ports from WEDSYNC_CLUSTER_PORT, default 8100)."""
+    """Start 4 API processes and 2 MLflow servers behind HAProxy (WEDSYNC_CLUSTER_PORT)."""
     cluster = Cluster()
     try:
         cluster.up()
@@ -20,9 +20,10 @@ def up() -> None:
         raise typer.Exit(1) from error
     ports = cluster.ports
     typer.echo(
-        f"API (4 processes) http://127.0.0.1:{ports.api_lb}/\n"
-        f"HAProxy stats     http://127.0.0.1:{ports.stats}/\n"
-        f"logs and pids     {cluster.supervisor.run_dir}\n"
+        f"API (4 processes)  http://127.0.0.1:{ports.api_lb}/\n"
+        f"MLflow (2 servers) http://127.0.0.1:{ports.mlflow_lb}/\n"
+        f"HAProxy stats      http://127.0.0.1:{ports.stats}/\n"
+        f"logs and pids      {cluster.supervisor.run_dir}\n"
         "Stop with `make cluster-down`."
     )
 

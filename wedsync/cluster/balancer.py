@@ -10,15 +10,25 @@ import urllib.request
 from wedsync.cluster.processes import ClusterError
 
 
-def server_states(stats_port: int) -> dict[tuple[str, str], str]:
-    """`{(backend, server): status}` with HAProxy's words: `UP`, `DOWN`, `UP 1/2`, `MAINT`..."""
+def _server_rows(stats_port: int) -> list[dict[str, str]]:
+    """HAProxy's stats, one row per server (its frontend and backend summaries left out)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{stats_port}/;csv", timeout=2) as reply:
         text = reply.read().decode()
     rows = csv.DictReader(io.StringIO(text.lstrip("# ")))
+    return [row for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")]
+
+
+def server_states(stats_port: int) -> dict[tuple[str, str], str]:
+    """`{(backend, server): status}` with HAProxy's words: `UP`, `DOWN`, `UP 1/2`, `MAINT`..."""
+    return {(row["pxname"], row["svname"]): row["status"] for row in _server_rows(stats_port)}
+
+
+def server_stats(stats_port: int, backend: str, counter: str) -> dict[str, int]:
+    """One counter of every server in `backend`: `stot` sessions, `wretr` retries, `wredis`..."""
     return {
-        (row["pxname"], row["svname"]): row["status"]
-        for row in rows
-        if row["svname"] not in ("FRONTEND", "BACKEND")
+        row["svname"]: int(row[counter] or 0)
+        for row in _server_rows(stats_port)
+        if row["pxname"] == backend
     }
 
 

@@ -163,6 +163,9 @@ def mlflow_members(ports: ClusterPorts, backend_store_uri: str, artifacts: Path)
                 str(ports.mlflow(replica)),
                 "--workers",
                 "1",
+                # HAProxy's health check every second would be most of the log.
+                "--uvicorn-opts",
+                "--no-access-log",
             ),
             port=ports.mlflow(replica),
             ready_path="/health",

@@ -213,18 +213,20 @@ async def closed_loop(
 # --- the benchmark database and servers ---------------------------------------------------------
 
 
-def prepare_database(source_database: str, suppliers: int) -> tuple[str, list[tuple[str, str]]]:
+def prepare_database(
+    source_database: str, suppliers: int, bench_database: str = BENCH_DATABASE
+) -> tuple[str, list[tuple[str, str]]]:
     """A fresh benchmark warehouse holding the demo marts; (its URL, [(supplier, key)])."""
     settings = get_settings()
     maintenance = settings.database_url_for("postgres")
     with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(
             sql.SQL("drop database if exists {} with (force)").format(
-                sql.Identifier(BENCH_DATABASE)
+                sql.Identifier(bench_database)
             )
         )
     redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
-    url = settings.database_url_for(BENCH_DATABASE)
+    url = settings.database_url_for(bench_database)
     ensure_database(url)
     dump = subprocess.run(
         [

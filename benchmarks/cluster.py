@@ -70,7 +70,9 @@ def main() -> None:
     parser.add_argument("--source-database", default=get_settings().database_name)
     args = parser.parse_args()
 
-    url, keys = prepare_database(args.source_database, args.suppliers)
+    # Named after the warehouse, so checkouts sharing a Postgres server never drop each other's.
+    bench_database = f"{get_settings().database_name}_bench_cluster"
+    url, keys = prepare_database(args.source_database, args.suppliers, bench_database)
     cached = [raw_get(METRICS, key) for _, key in keys]
     settings = dataclasses.replace(get_settings(), database_url=url, redis_url=BENCH_REDIS_URL)
     cluster = Cluster(

@@ -67,14 +67,16 @@ def cluster(
     settings = dataclasses.replace(
         get_settings(), database_url=served_warehouse.url, redis_url=CLUSTER_REDIS_URL
     )
-    topology = Cluster(
-        settings=settings,
-        run_dir=Path(tmp_path_factory.mktemp("cluster")),
-        # The limiter runs on every request but never refuses the load the tests offer.
-        extra_env={"WEDSYNC_RATE_LIMIT_PROFESSIONAL": "100000000"},
-    )
-    topology.up()
-    try:
-        yield topology
-    finally:
-        topology.down()
+    with throwaway_database("wedsync_cluster_mlflow") as mlflow_store_url:
+        topology = Cluster(
+            settings=settings,
+            run_dir=Path(tmp_path_factory.mktemp("cluster")),
+            # The limiter runs on every request but never refuses the load the tests offer.
+            extra_env={"WEDSYNC_RATE_LIMIT_PROFESSIONAL": "100000000"},
+            mlflow_store_url=mlflow_store_url,
+        )
+        topology.up()
+        try:
+            yield topology
+        finally:
+            topology.down()

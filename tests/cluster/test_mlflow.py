@@ -18,7 +18,7 @@ from mlflow.tracking import MlflowClient
 
 from ml.features import prepare_features
 from ml.publish import train_and_register
-from ml.registry import REGISTERED_MODEL, use_tracking
+from ml.registry import EXPERIMENT_NAME, REGISTERED_MODEL, use_tracking
 from tests.unit.ml.synthetic import synthetic_enquiries
 from wedsync.cluster import Cluster
 from wedsync.cluster.balancer import server_stats
@@ -40,7 +40,10 @@ def _train(tracking_uri: str, seed: int) -> tuple[str, str]:
 
 def test_concurrent_trainings_log_through_two_tracking_servers(cluster: Cluster) -> None:
     tracking_uri = f"http://127.0.0.1:{cluster.ports.mlflow_lb}"
-    use_tracking(tracking_uri)  # the experiment exists before the trainings race to find it
+    # A client of its own (MLflow's global tracking URI stays as other tests left it).
+    client = MlflowClient(tracking_uri, registry_uri=tracking_uri)
+    # The experiment exists before the trainings race to find it.
+    client.create_experiment(EXPERIMENT_NAME)
     served_before = server_stats(cluster.ports.stats, "mlflow", "stot")
 
     spawn = multiprocessing.get_context("spawn")
@@ -48,7 +51,6 @@ def test_concurrent_trainings_log_through_two_tracking_servers(cluster: Cluster)
         futures = [pool.submit(_train, tracking_uri, seed) for seed in range(TRAININGS)]
         published = [future.result(timeout=300) for future in futures]
 
-    client = MlflowClient(tracking_uri)
     for run_id, _version in published:
         run = client.get_run(run_id)
         assert run.info.status == "FINISHED"

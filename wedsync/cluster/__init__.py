@@ -39,6 +39,7 @@ class Cluster:
         run_dir: Path = RUN_DIR,
         extra_env: dict[str, str] | None = None,
         with_mlflow: bool = True,
+        mlflow_store_url: str | None = None,
     ) -> None:
         self.ports = ports or ClusterPorts.from_env()
         self.settings = settings or get_settings()
@@ -46,6 +47,10 @@ class Cluster:
         # Settings every API process gets on top of the warehouse's (rate limits in a test).
         self.extra_env = extra_env or {}
         self.with_mlflow = with_mlflow
+        # MLflow's backend store: by default a database beside the warehouse, named after it.
+        self.mlflow_store_url = mlflow_store_url or self.settings.database_url_for(
+            f"{self.settings.database_name}_mlflow"
+        )
 
     @property
     def api(self) -> list[Member]:
@@ -56,11 +61,6 @@ class Cluster:
             **self.extra_env,
         }
         return api_members(self.ports, env)
-
-    @property
-    def mlflow_store_url(self) -> str:
-        """MLflow's backend store: a database beside the warehouse, named after it."""
-        return self.settings.database_url_for(f"{self.settings.database_name}_mlflow")
 
     @property
     def mlflow_artifacts(self) -> Path:
@@ -93,7 +93,8 @@ class Cluster:
                 ensure_database(self.mlflow_store_url)
             for member in self.mlflow:
                 self.supervisor.start(member)
-                self.supervisor.wait_ready(member, timeout=120)
+                # Importing and migrating take MLflow minutes on a busy machine.
+                self.supervisor.wait_ready(member, timeout=300)
             for member in self.api:
                 self.supervisor.wait_ready(member)
             self.supervisor.start(self.haproxy)
@@ -103,7 +104,7 @@ class Cluster:
             self.down()
             raise
 
-    def wait_until_balanced(self, timeout: float = 30.0) -> None:
+    def wait_until_balanced(self, timeout: float = 60.0) -> None:
         """Wait until HAProxy's health checks have every server UP in its backends."""
         api = [member.name for member in self.api]
         for backend, names in (("api", api), ("api_live", api), ("mlflow", self.mlflow_names)):

@@ -80,6 +80,7 @@ def main() -> None:
         settings=settings,
         run_dir=Path(tempfile.mkdtemp(prefix="wedsync-cluster-bench-")),
         extra_env={"WEDSYNC_RATE_LIMIT_PROFESSIONAL": "100000000"},
+        with_mlflow=False,  # not measured here; it would only take CPU from the API processes
     )
     direct_ports = [cluster.ports.api(i) for i in range(1, API_REPLICAS + 1)]
     print(

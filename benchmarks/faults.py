@@ -31,7 +31,7 @@ import httpx
 from benchmarks.fault_load import Load, Observed
 from benchmarks.fault_servers import ApiServer, PrivatePostgres, PrivateRedis
 from benchmarks.ingest import check_postgres
-from serving.tenancy import apply_tenancy
+from serving.security.tenancy import apply_tenancy
 from tests.support import VENDOR_PERFORMANCE_DDL
 from wedsync.api_keys import create_api_key
 from wedsync.warehouse import apply_schema, connect, ensure_database

@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from wedsync.cli.backup import backup_app
+from wedsync.cli.cluster import cluster_app
 from wedsync.cli.db import db_app
 from wedsync.cli.deploy import deploy_app
 from wedsync.cli.keys import keys_app
@@ -26,4 +27,5 @@ app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(backup_app, name="backup")
 app.add_typer(deploy_app, name="deploy")
+app.add_typer(cluster_app, name="cluster")
 app.command("simulate")(simulate)

@@ -21,8 +21,8 @@ from orchestration.defs.ingestion.assets import export_assets
 from orchestration.defs.ingestion.resources import LandingZoneResource
 from orchestration.defs.retention.assets import landing_erasures
 from orchestration.resources import WarehouseResource
-from serving.config import API_ROLE
-from serving.tenancy import apply_tenancy
+from serving.core.config import API_ROLE
+from serving.security.tenancy import apply_tenancy
 from tests.integration.security.erasure_support import (
     COUPLE,
     EMAIL,

@@ -15,7 +15,7 @@ import httpx
 import pytest
 import redis
 
-from serving.tenancy import apply_tenancy
+from serving.security.tenancy import apply_tenancy
 from tests.integration.serving.conftest import REDIS_URL, bearer, client_of, serve
 from tests.support import throwaway_database
 from wedsync.api_keys import create_api_key

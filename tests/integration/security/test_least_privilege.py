@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from serving.config import API_ROLE
-from serving.tenancy import apply_tenancy
+from serving.core.config import API_ROLE
+from serving.security.tenancy import apply_tenancy
 from tests.integration.security.erasure_support import (
     COUPLE,
     EMAIL,

@@ -16,8 +16,8 @@ import psycopg
 import pytest
 import redis
 
-from serving.security.tenancy import apply_tenancy
 from serving.limits.wedding_day import uk_today
+from serving.security.tenancy import apply_tenancy
 from tests.integration.security.erasure_support import (
     COUPLE,
     OTHER_COUPLE,

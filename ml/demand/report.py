@@ -117,9 +117,15 @@ def _read(conn: psycopg.Connection, table: tuple[str, str]) -> pd.DataFrame:
     return pd.DataFrame(cursor.fetchall(), columns=names)
 
 
+#: Pickup errors divided by a near-zero pickup (short horizons) say only "far off".
+LARGEST_SHOWN = 99.0
+
+
 def _figure(value: float | None, width: int = 6) -> str:
     number = float(value) if value is not None else float("nan")
-    return f"{number:{width}.3f}" if pd.notna(number) else f"{'-':>{width}}"
+    if pd.isna(number):
+        return f"{'-':>{width}}"
+    return f"{number:{width}.3f}" if number <= LARGEST_SHOWN else f"{'>99':>{width}}"
 
 
 def _window_text(scores: pd.DataFrame, window: str) -> str:
@@ -139,7 +145,7 @@ def _target_lines(scores: pd.DataFrame, target: str) -> list[str]:
         f"Demand forecast, {target}: '{chosen}' chosen on validation "
         f"({_window_text(mine, 'validation')}; WAPE {ranked}),",
         f"  reported on test ({_window_text(mine, 'test')}); model / seasonal naive / "
-        "on the books; pickup = demand not yet on the books at the origin",
+        "on the books; pickup = demand not yet on the books at the origin ('-': none)",
         f"  {'h':>3} {'booked':>6} | {'WAPE':^20} | {'MASE':^20} | {'pickup WAPE':^20} | "
         f"{'pickup MASE':^20}",
     ]

@@ -87,9 +87,7 @@ def test_demand_forecast_backtests_logs_and_publishes_twelve_months(ml_world: Ml
     (run,) = client.search_runs([experiment.experiment_id])
     assert run.info.run_id == metadata["mlflow_run_id"].value
     assert "test_bookings_seasonal_naive_mase" in run.data.metrics
-    history_at = client.get_metric_history(
-        run.info.run_id, "test_bookings_on_the_books_pickup_wape"
-    )
+    history_at = client.get_metric_history(run.info.run_id, "test_bookings_seasonal_naive_wape")
     assert {point.step for point in history_at} == set(range(0, 13))
     assert run.data.params["test_to"] < run.data.params["forecast_origin"]
     assert run.data.tags["climate_normals"] == metadata["climate_normals"].value

@@ -22,7 +22,11 @@ def test_price_advice_recommends_the_best_evidenced_band(ml_world: MlWorld) -> N
         [demand_forecast, price_band_advice],
         resources=ml_world.resources,
         run_config=dg.RunConfig(
-            ops={"predictions__demand_forecast": {"config": {"backtest_origins": 2}}}
+            ops={
+                "predictions__demand_forecast": {
+                    "config": {"validation_months": 1, "test_months": 1}
+                }
+            }
         ),
     )
     assert result.success

@@ -170,6 +170,7 @@ end $fn$;
 revoke all on function app.erase_couple(text, text) from public;
 """
 
+_ANY_QUEUED = "select 1 from privacy.landing_erasures limit 1"
 _REAPPLY = sql.SQL(
     "update raw.{table} as landed set couple_id = erased.pseudonym{personal} "
     "from privacy.landing_erasures as erased "
@@ -189,7 +190,8 @@ def reapply_erasures(conn: psycopg.Connection, table: str, export_date: dt.date)
     couple queued in `privacy.landing_erasures` get its pseudonym (and, in `raw.couples`, no
     personal fields). Returns how many rows it changed.
     """
-    if table not in COUPLE_EXPORTS:
+    # Almost always nothing is queued: one indexed probe instead of an update join per file.
+    if table not in COUPLE_EXPORTS or conn.execute(_ANY_QUEUED).fetchone() is None:
         return 0
     personal = (
         sql.SQL("").join(sql.SQL(", {} = null").format(sql.Identifier(f)) for f in PERSONAL_FIELDS)

@@ -247,7 +247,7 @@ def run_messy_trial(
 
 
 def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "n/a"
+    return f"{part / whole:.2%}" if whole else "n/a"
 
 
 def render_trial(result: TrialResult) -> list[str]:

@@ -65,7 +65,9 @@ def duplicated_file(picker: Picker) -> None:
     frame = pd.concat([again, enquiries], ignore_index=True)
     picker.history.frames["enquiries"] = frame
     picker.history.touch("enquiries", [night + dt.timedelta(days=1)])
-    picker.record("duplicated_file", "enquiries", again["enquiry_id"], f"night of {night}")
+    # A row the simulator damaged is re-sent too, but it is scored as its own defect.
+    resent = [key for key in again["enquiry_id"] if ("enquiries", key) not in picker.injected]
+    picker.record("duplicated_file", "enquiries", resent, f"night of {night}")
 
 
 def export_cut_between_rows(picker: Picker) -> None:

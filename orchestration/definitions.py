@@ -3,17 +3,21 @@
 `workspace.yaml` loads this module; each domain under `orchestration/defs/` owns its assets,
 checks, resources, schedules and sensors and returns them from its own `definitions.py`.
 Domains bind shared resources through cached factories, so the merge sees one object per key.
+Every asset without a condition of its own builds nightly after its dependencies
+(`orchestration/automation.py`), and the one automation sensor evaluates them all.
 """
 
 import dagster as dg
 
+from orchestration.automation import NOT_NIGHTLY_DEPS, automation_sensor, with_nightly_default
 from orchestration.defs.dbt import definitions as dbt_domain
 from orchestration.defs.events import definitions as events_domain
 from orchestration.defs.ingestion import definitions as ingestion_domain
+from orchestration.defs.ingestion.assets import export_assets
 from orchestration.defs.ml import definitions as ml_domain
 from orchestration.defs.quality import definitions as quality_domain
 from orchestration.defs.serving import definitions as serving_domain
-from orchestration.jobs import analytics_job, nightly_analytics_schedule
+from orchestration.jobs import analytics_job
 
 defs = dg.Definitions.merge(
     ingestion_domain.defs(),
@@ -22,5 +26,10 @@ defs = dg.Definitions.merge(
     dbt_domain.defs(),
     ml_domain.defs(),
     serving_domain.defs(),
-    dg.Definitions(jobs=[analytics_job], schedules=[nightly_analytics_schedule]),
+    dg.Definitions(jobs=[analytics_job], sensors=[automation_sensor]),
+).map_resolved_asset_specs(
+    func=with_nightly_default,
+    # The exports load when they land (the landing sensor); the API writes raw/events and
+    # the checks the quarantine, so neither is Dagster's to materialize.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*export_assets) - NOT_NIGHTLY_DEPS,
 )

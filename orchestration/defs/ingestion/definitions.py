@@ -1,11 +1,11 @@
-"""The ingestion domain: export assets, their job and schedule, the landing zone."""
+"""The ingestion domain: export assets, their job, the landing sensor, the landing zone."""
 
 import dagster as dg
 
 from orchestration.defs.ingestion.assets import export_assets
 from orchestration.defs.ingestion.jobs import nightly_exports_job
 from orchestration.defs.ingestion.resources import landing_zone_resource
-from orchestration.defs.ingestion.schedules import nightly_exports_schedule
+from orchestration.defs.ingestion.sensors import export_landed_sensor
 from orchestration.resources import warehouse_resource
 
 
@@ -14,6 +14,6 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         assets=export_assets,
         jobs=[nightly_exports_job],
-        schedules=[nightly_exports_schedule],
+        sensors=[export_landed_sensor],
         resources={"warehouse": warehouse_resource(), "landing_zone": landing_zone_resource()},
     )

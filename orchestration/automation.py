@@ -38,6 +38,15 @@ NIGHTLY = (
 """Once a night, after every dependency updated since midnight and its blocking checks passed."""
 
 
+def with_its_asset(asset_key: dg.AssetKey) -> dg.AutomationCondition:
+    """A check's condition: requested in the same evaluation as its asset (never alone)."""
+    return (
+        dg.AutomationCondition.any_deps_match(dg.AutomationCondition.will_be_requested())
+        .allow(dg.AssetSelection.assets(asset_key))
+        .with_label("with its asset")
+    )
+
+
 def with_nightly_default(spec: dg.AssetSpec) -> dg.AssetSpec:
     """`spec`, on the nightly condition unless it already has its own (events, cache version)."""
     if spec.automation_condition is not None:

@@ -15,12 +15,15 @@ Groups follow the project's folders (`staging`, `intermediate`, `marts`, `marts_
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator
 
-from orchestration.automation import NIGHTLY
+if TYPE_CHECKING:
+    from dagster_dbt import DbtProject
+
+from orchestration.automation import NIGHTLY, with_its_asset
 
 ANALYTICS_OWNERS = ("team:analytics-engineering",)
 KEYED_BY_SCHEMA = ("model", "seed", "snapshot")
@@ -70,3 +73,21 @@ class WedsyncDbtTranslator(DagsterDbtTranslator):
         event; the nightly build catches them up with the night's supplier changes.
         """
         return NIGHTLY
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        """dbt's test, requested whenever its model is: the night's build is one run.
+
+        A model's blocking tests then count as "will be requested" for its children in the
+        same evaluation, so staging, marts and features go in one run rather than one run per
+        layer, each waiting for the previous layer's tests to pass.
+        """
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return spec._replace(automation_condition=with_its_asset(spec.asset_key))

@@ -63,7 +63,7 @@ def _land(landing: Path, night: dt.date, *, broken: bool = False) -> None:
         f"sup_000001,Hall,venue,London,premium,9000,200,{night}T09:00:00Z\n"
     )
     rows = [
-        f"enq_{night}_{n:02d},sup_000001,cpl_{n:06d},{night}T10:00:00Z,2027-06-12,"
+        f"enq_{night}_{n:02d},sup_000001,cpl_{night:%m%d}{n:02d},{night}T10:00:00Z,2027-06-12,"
         f"{-4 if broken and n % 2 else 80},15000,web,{night}T12:00:00Z"
         for n in range(ENQUIRIES_PER_NIGHT)
     ]
@@ -117,14 +117,14 @@ class Deployment:
 
     def alert_on(self, failed: dg.ExecuteInProcessResult) -> None:
         """What the run-failure sensor does with a failed run."""
-        context = dg.build_run_status_sensor_context(
+        with dg.build_run_status_sensor_context(
             sensor_name=pipeline_alert_sensor.name,
             dagster_event=failed.get_run_failure_event(),
             dagster_instance=self.instance,
             dagster_run=failed.dagster_run,
             resources={"alerts": self.alerts},
-        ).for_run_failure()
-        pipeline_alert_sensor(context)
+        ) as context:
+            pipeline_alert_sensor(context.for_run_failure())
 
 
 @pytest.fixture

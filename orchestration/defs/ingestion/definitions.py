@@ -12,7 +12,7 @@ from orchestration.resources import warehouse_resource
 def defs() -> dg.Definitions:
     """Definitions of the ingestion domain."""
     return dg.Definitions(
-        assets=export_assets,
+        assets=dg.with_source_code_references(export_assets),
         jobs=[nightly_exports_job],
         sensors=[export_landed_sensor],
         resources={"warehouse": warehouse_resource(), "landing_zone": landing_zone_resource()},

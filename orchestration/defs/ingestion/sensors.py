@@ -106,7 +106,10 @@ def export_landed_sensor(
             dg.RunRequest(
                 partition_key=night.export_date.isoformat(),
                 run_key=night.run_key,
-                tags={"wedsync/export": "landed" if night.landed else "missing"},
+                # A night that has not landed fails the same way on a retry: alert at once.
+                tags={"wedsync/export": "landed"}
+                if night.landed
+                else {"wedsync/export": "missing", "dagster/max_retries": "0"},
             )
             for night in nights
         ]

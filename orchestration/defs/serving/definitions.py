@@ -12,4 +12,7 @@ def defs() -> dg.Definitions:
     Its automation condition is evaluated by the deployment's one automation sensor
     (`orchestration/automation.py`).
     """
-    return dg.Definitions(assets=[api_cache_version], resources={"warehouse": warehouse_resource()})
+    return dg.Definitions(
+        assets=dg.with_source_code_references([api_cache_version]),
+        resources={"warehouse": warehouse_resource()},
+    )

@@ -61,10 +61,13 @@ test: services
 test-faults: services
 	@$(WITH_ENV) $(BIN)/python -m pytest tests/faults -v -s $(PYTEST_ARGS)
 
-lint: install
+lint: services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy wedsync serving
+	@# sqlfluff's dbt templater compiles the models against the warehouse (pyproject.toml).
+	@$(WITH_ENV) $(BIN)/wedsync db init >/dev/null
+	@$(WITH_ENV) $(BIN)/sqlfluff lint dbt_project/models
 
 clean:
 	-@$(BIN)/wedsync services down

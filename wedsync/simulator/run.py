@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from wedsync.exports import EXPORT_START_DATE
+from wedsync.exports import EXPORT_START_DATE, mark_exports_complete
 from wedsync.simulator import tables
 from wedsync.simulator.config import DEFECT_TYPES, SimulationConfig
 from wedsync.simulator.couples import finish_couples
@@ -146,6 +146,7 @@ def simulate(config: SimulationConfig) -> SimulationSummary:
         for entity, frame in exports.items()
     )
     write_truth(staging, outcomes, defects, manifest)
+    mark_exports_complete(staging)
     swap_in(config.landing_dir, staging)
     return SimulationSummary(
         rows, defect_counts, booking_rate, files, time.perf_counter() - started

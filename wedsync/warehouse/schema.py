@@ -127,6 +127,16 @@ create table if not exists quality.quarantine (
 );
 create index if not exists quarantine_table_key on quality.quarantine (table_name, row_key);
 
+-- Failed Dagster runs, one row each, for the platform team (written by the run-failure sensor).
+create table if not exists quality.pipeline_alerts (
+    run_id       text        primary key,
+    job_name     text        not null,
+    partition    text,
+    failed_steps text[]      not null default '{}',
+    message      text        not null,
+    raised_at    timestamptz not null default now()
+);
+
 create table if not exists quality.check_results (
     id               bigserial   primary key,
     rule_id          text        not null,

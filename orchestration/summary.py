@@ -11,6 +11,7 @@ from psycopg import sql
 
 from expectations.scoring import score_against_truth
 from ml.registry import REGISTERED_MODEL, champion_version, use_tracking
+from ml.truth_report import honest_numbers_section
 from wedsync.exports import truth_dir
 from wedsync.settings import get_settings
 from wedsync.warehouse import connect
@@ -30,6 +31,7 @@ class BuildSummary:
     model_metrics: dict[str, float] = field(default_factory=dict)
     model_version: str | None = None
     rule_scores: list[tuple[str, str, float, float]] = field(default_factory=list)
+    honest_numbers: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """The summary as text for a terminal."""
@@ -52,6 +54,7 @@ class BuildSummary:
                 f"  {rule:<34} {defect:<28} {p:6.1%} / {r:6.1%}"
                 for rule, defect, p, r in self.rule_scores
             ]
+        lines += self.honest_numbers
         return "\n".join(lines)
 
 
@@ -128,4 +131,5 @@ def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> Bu
         model_metrics=metrics,
         model_version=version,
         rule_scores=_rule_scores(),
+        honest_numbers=honest_numbers_section(),
     )

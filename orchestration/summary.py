@@ -13,6 +13,7 @@ from expectations.messy_trial import messy_export_lines
 from expectations.scoring import score_against_truth
 from ml.demand.report import forecast_summary_lines
 from ml.registry import REGISTERED_MODEL, champion_version, use_tracking
+from ml.truth_report import honest_numbers_section
 from wedsync.exports import truth_dir
 from wedsync.settings import get_settings
 from wedsync.warehouse import connect
@@ -34,6 +35,7 @@ class BuildSummary:
     rule_scores: list[tuple[str, str, float, float]] = field(default_factory=list)
     messy_exports: list[str] = field(default_factory=list)
     forecast_lines: list[str] = field(default_factory=list)
+    honest_numbers: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """The summary as text for a terminal."""
@@ -58,6 +60,7 @@ class BuildSummary:
             ]
         lines += self.messy_exports
         lines += self.forecast_lines
+        lines += self.honest_numbers
         return "\n".join(lines)
 
 
@@ -142,4 +145,5 @@ def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> Bu
         rule_scores=_rule_scores(),
         messy_exports=messy_export_lines(),
         forecast_lines=_forecast_lines(),
+        honest_numbers=honest_numbers_section(),
     )

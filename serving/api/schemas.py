@@ -237,4 +237,10 @@ class BookingProbabilityAnswer(BaseModel):
 
     supplier_id: str = Field(examples=["sup_000123"])
     probability: float = Field(ge=0, le=1, examples=[0.31])
-    model_version: str = Field(description="Registered version of `booking_probability`.")
+    model: str = Field(
+        default="at_enquiry",
+        description="Which model answered: `at_enquiry` scores only what is known on arrival.",
+    )
+    model_version: str = Field(
+        description="Registered version of `booking_probability_at_enquiry`."
+    )

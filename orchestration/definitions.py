@@ -9,9 +9,9 @@ Every asset without a condition of its own builds nightly after its dependencies
 
 import dagster as dg
 
-from orchestration.defs.backup import definitions as backup_domain
 from orchestration.alerts import alerts_resource, pipeline_alert_sensor
 from orchestration.automation import NOT_NIGHTLY_DEPS, automation_sensor, with_nightly_default
+from orchestration.defs.backup import definitions as backup_domain
 from orchestration.defs.dbt import definitions as dbt_domain
 from orchestration.defs.events import definitions as events_domain
 from orchestration.defs.ingestion import definitions as ingestion_domain

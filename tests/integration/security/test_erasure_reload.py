@@ -34,7 +34,7 @@ from tests.integration.security.erasure_support import (
     tables_naming,
 )
 from tests.support import throwaway_database
-from wedsync.exports import export_dir
+from wedsync.exports import export_dir, mark_exports_complete
 from wedsync.warehouse import apply_schema, connect
 
 pytestmark = pytest.mark.integration
@@ -66,6 +66,7 @@ def _write_export(landing: Path) -> Path:
         f"enq_0000001,{SUPPLIER},{COUPLE},2024-12-20T10:00:00Z,2026-06-12,80\n"
         f"enq_0000002,{SUPPLIER},{OTHER_COUPLE},2024-12-21T10:00:00Z,2026-08-14,120\n"
     )
+    mark_exports_complete(landing)
     return folder
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
+from ml.evaluation import EMBARGO_DAYS, WINDOW_DAYS
 from ml.features import prepare_features
 from ml.publish import train_and_register
 from ml.registry import EXPERIMENT_NAME, REGISTERED_MODEL, use_tracking
@@ -34,7 +35,9 @@ def _train(tracking_uri: str, seed: int) -> tuple[str, str]:
     """One training in its own process, as a Dagster run would do it: (run id, version)."""
     use_tracking(tracking_uri)
     enquiries = prepare_features(synthetic_enquiries(ENQUIRIES, seed=seed))
-    published = train_and_register(enquiries, CANDIDATES, 0.2, Path("/nonexistent-truth"))
+    published = train_and_register(
+        enquiries, CANDIDATES, Path("/nonexistent-truth"), EMBARGO_DAYS, WINDOW_DAYS
+    )
     return published.run_id, published.version
 
 

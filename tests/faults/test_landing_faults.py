@@ -18,7 +18,8 @@ from orchestration.defs.ingestion.assets import export_assets
 from orchestration.defs.ingestion.resources import LandingZoneResource
 from orchestration.resources import WarehouseResource
 from tests.support import throwaway_database
-from wedsync.warehouse import connect
+from wedsync.exports import mark_exports_complete
+from wedsync.warehouse import apply_schema, connect
 
 pytestmark = pytest.mark.integration
 
@@ -60,7 +61,10 @@ def test_an_unreadable_export_fails_its_partition_and_keeps_earlier_rows(
     folder.mkdir(parents=True)
     export = folder / "enquiries.parquet"
     pq.write_table(pa.table(ENQUIRIES), export)
+    mark_exports_complete(tmp_path / "landing")
     with throwaway_database("landing_fault") as database_url:
+        with connect(database_url) as conn:
+            apply_schema(conn)
         assert _materialize(tmp_path / "landing", database_url).success
         if damage == "truncated_parquet":
             data = export.read_bytes()

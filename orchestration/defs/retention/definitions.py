@@ -18,7 +18,9 @@ from orchestration.resources import warehouse_resource
 def defs() -> dg.Definitions:
     """Definitions of the retention domain."""
     return dg.Definitions(
-        assets=[raw_events_retention, landing_exports_retention, landing_erasures],
+        assets=dg.with_source_code_references(
+            [raw_events_retention, landing_exports_retention, landing_erasures]
+        ),
         jobs=[retention_job, landing_erasures_job],
         schedules=[retention_schedule],
         sensors=[erased_couples_sensor],

@@ -8,6 +8,7 @@ from typing import Annotated
 import redis.asyncio as redis
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg_pool import AsyncConnectionPool
 
 from serving.analytics.catalog import Catalog
 from serving.analytics.scoring import ChampionScorer
@@ -15,7 +16,7 @@ from serving.cache.learned_reads import LearnedReads
 from serving.cache.responses import ResponseCache
 from serving.cache.versions import DatasetVersions
 from serving.core.config import ServingConfig
-from serving.core.db import WAREHOUSE_DOWN, GuardedPool
+from serving.core.db import WAREHOUSE_DOWN
 from serving.core.observability import HEADERS_STATE, PRINCIPAL_STATE
 from serving.limits.connections import ConnectionCaps
 from serving.limits.ratelimit import RateLimiter
@@ -34,7 +35,7 @@ from wedsync.events.store import EventPartitions
 class ServingState:
     """What the lifespan opens once per worker and every request shares."""
 
-    pool: GuardedPool
+    pool: AsyncConnectionPool
     redis: redis.Redis
     keys: KeyRing
     cache: ResponseCache

@@ -16,7 +16,6 @@ import time
 
 from psycopg_pool import AsyncConnectionPool
 
-from serving.core.db import WAREHOUSE_DOWN
 from wedsync.api_keys import Principal, hash_key, parse_key_id, verify_api_key_async
 
 VERIFIED_KEY_TTL_SECONDS = 30.0
@@ -58,9 +57,7 @@ class KeyRing:
         """The caller a key belongs to, or None when it is unknown, malformed or revoked.
 
         Raises the pool's or psycopg's error when the warehouse is unreachable and the key
-        was never verified here (the route answers 503). While the warehouse cannot be read,
-        a key this worker verified before is still honoured after its TTL: no revocation can
-        be written during the outage either, and a wedding-day dashboard keeps its answers.
+        was not verified recently (the route answers 503).
         """
         principal = self.remembered(key)
         if principal is not None:
@@ -71,14 +68,8 @@ class KeyRing:
         now = time.monotonic()
         if self._refused.get(digest, 0.0) > now:
             return None
-        try:
-            async with self._lookups, self._pool.connection() as conn:
-                principal = await verify_api_key_async(conn, key)
-        except WAREHOUSE_DOWN:
-            entry = self._verified.get(digest)
-            if entry is None:
-                raise
-            return entry[0]
+        async with self._lookups, self._pool.connection() as conn:
+            principal = await verify_api_key_async(conn, key)
         if principal is None:
             self._remember(self._refused, digest, time.monotonic() + REFUSED_KEY_TTL_SECONDS)
         else:

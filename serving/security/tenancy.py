@@ -44,6 +44,9 @@ language plpgsql as $proc$
 declare
     target record;
     writable text[][] := array[
+        ['raw.events', 'insert, update'], ['raw.event_ids', 'insert'],
+        ['raw.events_rejected', 'insert'], ['raw.couples', 'update'],
+        ['raw.enquiries', 'update'], ['raw.bookings', 'update'], ['raw.reviews', 'update'],
         ['app.api_keys', 'update'], ['app.audit_log', 'insert'],
         ['app.refresh_tokens', 'insert, update'], ['app.api_usage', 'insert, update']];
     i integer;
@@ -87,8 +90,7 @@ begin
                     target.relation);
             end if;
         end if;
-        -- Raw tables: only what `app.grant_raw_privileges` allows (wedsync/warehouse).
-        if not target.granted and target.nspname <> 'raw' then
+        if not target.granted then
             execute format('grant select on %s to {API_ROLE}', target.relation);
         end if;
     end loop;
@@ -97,7 +99,6 @@ begin
             execute format('grant %s on %s to {API_ROLE}', writable[i][2], writable[i][1]);
         end if;
     end loop;
-    call app.grant_raw_privileges('{API_ROLE}');
 end $proc$;
 
 -- The API may need a partition of raw.events for a month it has not seen; it owns nothing, so

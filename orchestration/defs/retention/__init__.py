@@ -1,1 +1,0 @@
-"""Retention of stored personal data: expired live events and exports, erased couples."""

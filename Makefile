@@ -2,6 +2,9 @@
 #   make demo   set up, build everything, then serve Dagster (3000), the API (8000) and MLflow (5000)
 #   make build  set up and build everything, then print a one-screen summary (no serving)
 #   make test   set up and run the test suite
+#   make test-faults  the fault suite and the restore drill alone (private servers, killed)
+#   make cluster       start the scaled-out topology: 4 API processes behind HAProxy (base port WEDSYNC_CLUSTER_PORT, default 8100)
+#   make cluster-down  stop it
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -18,7 +21,7 @@ export WEDSYNC_LANDING_DIR ?= $(CURDIR)/.local/landing
 # Every recipe sees the Postgres/Redis that `wedsync services up` settled on.
 WITH_ENV := set -a; [ -f .local/services.env ] && . .local/services.env; set +a; eval "$$($(BIN)/wedsync db env)";
 
-.PHONY: help install services build demo test lint clean
+.PHONY: help install services build demo test test-faults lint clean cluster cluster-down
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -43,13 +46,28 @@ build: services
 demo: build
 	@$(WITH_ENV) $(BIN)/python -m orchestration.serve
 
+# The topology serves the warehouse as it is (run `make build` first for data); haproxy comes from apt.
+cluster: services
+	@command -v haproxy >/dev/null || { echo "make cluster needs haproxy: apt-get install haproxy"; exit 1; }
+	@$(WITH_ENV) $(BIN)/wedsync db init
+	@$(WITH_ENV) $(BIN)/wedsync cluster up
+
+cluster-down: install
+	@$(WITH_ENV) $(BIN)/wedsync cluster down
+
 test: services
 	@$(WITH_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install
+test-faults: services
+	@$(WITH_ENV) $(BIN)/python -m pytest tests/faults -v -s $(PYTEST_ARGS)
+
+lint: services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy wedsync serving
+	@# sqlfluff's dbt templater compiles the models against the warehouse (pyproject.toml).
+	@$(WITH_ENV) $(BIN)/wedsync db init >/dev/null
+	@$(WITH_ENV) $(BIN)/sqlfluff lint dbt_project/models
 
 clean:
 	-@$(BIN)/wedsync services down

@@ -159,6 +159,8 @@ class Outcome:
     latencies_ms: list[float] = field(default_factory=list)
     failures: int = 0
     elapsed_s: float = 0.0
+    # Requests sent a second time on a new connection because their pooled one had closed.
+    reconnects: int = 0
     # What the failures were: an HTTP status, or the connection error's name.
     failure_kinds: Counter[str] = field(default_factory=Counter)
 
@@ -205,6 +207,7 @@ async def open_loop(
                 if attempt == 2:
                     outcome.fail(type(error).__name__)
                     return
+                outcome.reconnects += 1
         outcome.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
         if status != 200:
             outcome.fail(str(status))
@@ -254,18 +257,20 @@ async def closed_loop(
 # --- the benchmark database and servers ---------------------------------------------------------
 
 
-def prepare_database(source_database: str, suppliers: int) -> tuple[str, list[tuple[str, str]]]:
+def prepare_database(
+    source_database: str, suppliers: int, bench_database: str = BENCH_DATABASE
+) -> tuple[str, list[tuple[str, str]]]:
     """A fresh benchmark warehouse holding the demo marts; (its URL, [(supplier, key)])."""
     settings = get_settings()
     maintenance = settings.database_url_for("postgres")
     with psycopg.connect(maintenance, autocommit=True) as conn:
         conn.execute(
             sql.SQL("drop database if exists {} with (force)").format(
-                sql.Identifier(BENCH_DATABASE)
+                sql.Identifier(bench_database)
             )
         )
     redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
-    url = settings.database_url_for(BENCH_DATABASE)
+    url = settings.database_url_for(bench_database)
     ensure_database(url)
     dump = subprocess.run(
         [

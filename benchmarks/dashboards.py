@@ -102,11 +102,13 @@ class Dashboard(asyncio.Protocol):
             self.receipts.append((arrived, int(match.group(1)) if match else 0))
 
 
-async def open_dashboard(port: int, key: str, timeout: float = 60.0) -> Dashboard:
+async def open_dashboard(
+    port: int, key: str, timeout: float = 60.0, kind: type[Dashboard] = Dashboard
+) -> Dashboard:
     """Connect, upgrade and wait for the snapshot (raises on refusal or timeout)."""
     loop = asyncio.get_running_loop()
     _, dashboard = await loop.create_connection(
-        lambda: Dashboard(f"127.0.0.1:{port}", "/api/analytics/realtime", key), "127.0.0.1", port
+        lambda: kind(f"127.0.0.1:{port}", "/api/analytics/realtime", key), "127.0.0.1", port
     )
     try:
         await asyncio.wait_for(dashboard.ready, timeout)

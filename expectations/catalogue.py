@@ -20,16 +20,22 @@ evaluate (an exception, a missing column) is a pipeline error: recorded with its
 nothing quarantined, and the Dagster step fails — it is never reported as dirty data.
 
 A rule that needs a parsed value skips rows whose value another rule already rejects (the
-capacity rule ignores a guest count of -4, which the range rule owns), so each defective row is
-flagged by exactly one rule.
+capacity rule ignores a guest count of -4, which the range rule owns), so a malformed value is
+flagged by the rule on its form only. Warn rules look at rows in context (the couple's other
+enquiries, the night it was exported) and may flag a row another rule flags too.
+
+Which rule catches which real-export defect, with what precision and false alarms on clean
+rows, is measured by `expectations.messy_trial` on defects no rule was written against.
 """
 
 from __future__ import annotations
 
+from expectations import queries
 from expectations.rule import Between, MatchesPattern, NotNull, Rule
 from expectations.sql import (
     DECIMAL_PATTERN,
     INTEGER_PATTERN,
+    ISO_TIMESTAMP_PATTERN,
     decimal_or_null,
     integer_or_null,
     iso_date_or_null,
@@ -46,12 +52,23 @@ WEDDING_HORIZON_YEARS = 4
 PAYMENT_GRACE_DAYS = 90
 VOLUME_BASELINE_WEEKS = 8
 VOLUME_MAX_DEVIATION_MADS = 5.0
+#: The channels the export contract lists (dbt's staging tests accept the same ones).
+ENQUIRY_CHANNELS = ("search", "featured_listing", "referral", "social", "wedding_fair")
+#: A row made late in the day may ride in the next night's export; later than that is late.
+EXPORT_MAX_LAG_DAYS = 1
+NEAR_DUPLICATE_DAYS = 7
+BURST_WINDOW_MINUTES = 30
+BURST_MAX_ENQUIRIES = 6
+#: Money is exported to the penny: payments may pass the booking's value by rounding only.
+PAYMENT_TOLERANCE_GBP = 1.0
+TEST_ACCOUNT_PATTERN = r"\m(test|testing|qa|asdf|qwerty)\M|@(wedsync|mailinator)\."
 
 
 _ENQUIRIES = latest_rows("enquiries", "enquiry_id")
 _BOOKINGS = latest_rows("bookings", "booking_id")
 _PAYMENTS = latest_rows("payments", "payment_id")
 _SUPPLIERS = latest_rows("suppliers", "supplier_id")
+_COUPLES = latest_rows("couples", "couple_id")
 _GUESTS = integer_or_null("guest_count")
 _BUDGET = decimal_or_null("budget_gbp")
 _WEDDING_DAY = iso_date_or_null("wedding_date")
@@ -208,6 +225,119 @@ from budgets left join year_p99 using (enquiry_year)""",
         description="One enquiry per supplier, couple and wedding date: later copies are flagged.",
         defect_type="duplicate_enquiry",
     ),
+    Rule(
+        rule_id="enquiry_created_at_is_utc_timestamp",
+        table="enquiries",
+        severity="error",
+        column="created_at",
+        expectation=MatchesPattern("created_at", ISO_TIMESTAMP_PATTERN),
+        query=f"select enquiry_id, created_at from {_ENQUIRIES} e",
+        description=(
+            "The enquiry time is ISO 8601 in UTC ('Z' or +00:00): a local time (+01:00 in"
+            " summer) would be read as no time at all by the day rules."
+        ),
+    ),
+    Rule(
+        rule_id="enquiry_channel_is_known",
+        table="enquiries",
+        severity="error",
+        column="channel",
+        expectation=MatchesPattern("channel", f"^({'|'.join(ENQUIRY_CHANNELS)})$"),
+        query=f"select enquiry_id, channel from {_ENQUIRIES} e",
+        description="The channel is one the export contract lists (a new one needs a release).",
+        parameters={"channels": len(ENQUIRY_CHANNELS)},
+    ),
+    Rule(
+        rule_id="enquiry_exported_on_its_day",
+        table="enquiries",
+        severity="warn",
+        column="created_at",
+        expectation=Between("export_lag_days", 0, EXPORT_MAX_LAG_DAYS),
+        query=f"select enquiry_id, created_at, _export_date - {_ENQUIRY_DAY} as export_lag_days"
+        f" from {_ENQUIRIES} e",
+        description=(
+            "An enquiry arrives in the export of the night it was made (or the next): never"
+            " before it was made, never days late."
+        ),
+    ),
+    Rule(
+        rule_id="enquiry_exported_once",
+        table="enquiries",
+        severity="warn",
+        column="enquiry_id",
+        expectation=Between("export_nights", max_value=1),
+        query="select enquiry_id, count(distinct _export_date) as export_nights"
+        " from raw.enquiries group by enquiry_id",
+        description="An enquiry is exported on one night only (a re-sent file repeats them).",
+    ),
+    Rule(
+        rule_id="enquiry_near_duplicate",
+        table="enquiries",
+        severity="warn",
+        column="couple_id",
+        expectation=Between("has_earlier_copy", max_value=0),
+        query=queries.near_duplicate_enquiries(max_days_apart=NEAR_DUPLICATE_DAYS),
+        description=(
+            f"No earlier enquiry to the same supplier from the same couple (or a couple with"
+            f" the same first names) for a wedding within {NEAR_DUPLICATE_DAYS} days."
+        ),
+        also_reads=("couples",),
+        parameters={"max_days_apart": NEAR_DUPLICATE_DAYS},
+    ),
+    Rule(
+        rule_id="enquiry_wedding_date_matches_couple",
+        table="enquiries",
+        severity="warn",
+        column="wedding_date",
+        expectation=Between("off_couple_date", max_value=0),
+        query=queries.wedding_date_off_couple(),
+        description=(
+            "A couple has one wedding date: an enquiry giving a date fewer of the couple's"
+            " enquiries give than their most common one is worth a look."
+        ),
+    ),
+    Rule(
+        rule_id="enquiry_not_in_burst",
+        table="enquiries",
+        severity="warn",
+        column="created_at",
+        expectation=Between("enquiries_nearby", max_value=BURST_MAX_ENQUIRIES),
+        query=queries.enquiry_bursts(window_minutes=BURST_WINDOW_MINUTES),
+        description=(
+            f"At most {BURST_MAX_ENQUIRIES} enquiries from one couple within"
+            f" {BURST_WINDOW_MINUTES} minutes: more is a bot or a scraper."
+        ),
+        parameters={"window_minutes": BURST_WINDOW_MINUTES},
+    ),
+    Rule(
+        rule_id="enquiry_not_from_test_account",
+        table="enquiries",
+        severity="error",
+        column="couple_id",
+        expectation=Between("test_account", max_value=0),
+        query=f"select e.enquiry_id, e.couple_id, case when c.signs ~* '{TEST_ACCOUNT_PATTERN}'"
+        f" then 1 else 0 end as test_account from {_ENQUIRIES} e left join"
+        f" (select couple_id, concat_ws(' ', partner_one_name, partner_two_name, email) as signs"
+        f" from {_COUPLES} c) c using (couple_id)",
+        description=(
+            "Enquiries from staff test accounts (test names, @wedsync e-mails) are not demand."
+        ),
+        also_reads=("couples",),
+    ),
+)
+
+COUPLE_RULES = (
+    Rule(
+        rule_id="couple_not_test_account",
+        table="couples",
+        severity="error",
+        column="email",
+        expectation=Between("test_account", max_value=0),
+        query=f"select couple_id, email, case when concat_ws(' ', partner_one_name,"
+        f" partner_two_name, email) ~* '{TEST_ACCOUNT_PATTERN}' then 1 else 0 end"
+        f" as test_account from {_COUPLES} c",
+        description="A couple is a real couple, not a staff test account.",
+    ),
 )
 
 SUPPLIER_RULES = (
@@ -293,6 +423,31 @@ BOOKING_RULES = (
         f" from {_BOOKINGS} b",
         description="A booking's deposit is not negative.",
     ),
+    Rule(
+        rule_id="booking_deposit_within_total",
+        table="bookings",
+        severity="error",
+        column="deposit_gbp",
+        expectation=Between("deposit_over_total", max_value=0),
+        query=f"select booking_id, deposit_gbp, {decimal_or_null('deposit_gbp')}"
+        f" - {decimal_or_null('total_value_gbp')} as deposit_over_total from {_BOOKINGS} b",
+        description="A booking's deposit is no more than its total value.",
+    ),
+    Rule(
+        rule_id="booking_cancellation_not_overwritten",
+        table="bookings",
+        severity="warn",
+        column="status",
+        expectation=Between("cancellation_overwritten", max_value=0),
+        query=f"select b.booking_id, b.status, case when b.status <> 'cancelled'"
+        f" and c.booking_id is not null then 1 else 0 end as cancellation_overwritten"
+        f" from {_BOOKINGS} b left join (select distinct booking_id from raw.bookings"
+        f" where status = 'cancelled') c using (booking_id)",
+        description=(
+            "A booking exported as cancelled is not re-exported later as confirmed (a stale"
+            " row exported out of order would un-cancel it in the marts)."
+        ),
+    ),
 )
 
 PAYMENT_RULES = (
@@ -322,6 +477,20 @@ PAYMENT_RULES = (
         ),
         also_reads=("bookings",),
     ),
+    Rule(
+        rule_id="payment_within_booking_value",
+        table="payments",
+        severity="error",
+        column="amount_gbp",
+        expectation=Between("takes_payments_past_value", max_value=0),
+        query=queries.payments_past_booking_value(tolerance_gbp=PAYMENT_TOLERANCE_GBP),
+        description=(
+            "A booking's payments add up to no more than its value: the payment that takes"
+            " them past it (or is larger on its own) is flagged."
+        ),
+        also_reads=("bookings",),
+        parameters={"tolerance_gbp": PAYMENT_TOLERANCE_GBP},
+    ),
 )
 
 EVENT_RULES = (
@@ -332,11 +501,11 @@ EVENT_RULES = (
         column="event_id",
         expectation=Between("copy_number", max_value=1),
         query="select event_id::text as event_id, row_number() over ("
-        "partition by event_id order by received_at, occurred_at) as copy_number"
+        "partition by supplier_id, event_id order by received_at, occurred_at) as copy_number"
         " from raw.events",
         description=(
-            "An event id is stored once (the API's idempotency key); every copy's id is"
-            " quarantined."
+            "An event id is stored once per supplier (the API's idempotency key, scoped to its"
+            " supplier); every copy's id is quarantined."
         ),
         key="event_id",
     ),
@@ -358,6 +527,7 @@ EVENT_RULES = (
 
 RULES: tuple[Rule, ...] = (
     *ENQUIRY_RULES,
+    *COUPLE_RULES,
     *SUPPLIER_RULES,
     *BOOKING_RULES,
     *PAYMENT_RULES,

@@ -19,6 +19,8 @@ ISO_TIMESTAMP_PATTERN = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-]00:?00)$"
 )
 
+TIME_OF_DAY_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+
 
 def integer_or_null(column: str) -> str:
     """`column` as an integer when it is plain digits with an optional minus sign."""
@@ -63,6 +65,20 @@ def utc_day_or_null(column: str) -> str:
     return (
         f"(case when {column} ~ '{ISO_TIMESTAMP_PATTERN}' then"
         f" {iso_date_or_null(f'substr({column}, 1, 10)')} end)"
+    )
+
+
+def utc_timestamp_or_null(column: str) -> str:
+    """An ISO 8601 UTC timestamp as a `timestamp` (UTC, to the second), or NULL.
+
+    The date is parsed as `iso_date_or_null` does and the time of day is matched before the
+    cast, so `2026-05-01T25:61:00Z` is a NULL, not a failed query.
+    """
+    time_of_day = f"substr({column}, 12, 8)"
+    return (
+        f"(case when {column} ~ '{ISO_TIMESTAMP_PATTERN}' then"
+        f" case when {time_of_day} ~ '{TIME_OF_DAY_PATTERN}' then"
+        f" {iso_date_or_null(f'substr({column}, 1, 10)')} + {time_of_day}::time end end)"
     )
 
 

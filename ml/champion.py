@@ -56,7 +56,7 @@ class _LoadedChampion:
 
 
 class ChampionModel:
-    """Holds the `champion` version of `booking_probability` for a serving process.
+    """Holds the `champion` version of the at-enquiry booking model for a serving process.
 
     Thread-safe: request handlers may call `score` from a thread pool; one of them reloads
     while the others keep answering with the model they already hold.

@@ -3,6 +3,11 @@
 The table is built by dbt (see docs/internals.md); this module owns which of its columns are
 model inputs, and coerces them to float/str so a dbt type change (numeric vs double, boolean
 vs integer) never changes what the model sees.
+
+The booking model scores an enquiry when it arrives, so its inputs are only what is known
+then: the supplier's reply (`REPLY_COLUMNS`) is in the table but is never a model input. A
+model trained on the reply and scored before it came would read "no reply yet" as "never
+replied" (issue 12).
 """
 
 from __future__ import annotations
@@ -22,24 +27,41 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "guest_count",
     "budget_gbp",
     "budget_to_price_ratio",
-    "first_response_hours",
-    "responded",
     "wedding_month",
     "is_peak_season",
     "is_saturday",
+    "wedding_month_rain_days",
+    "wedding_month_mean_temp_c",
+    "supplier_date_bookings",
 )
 FEATURE_COLUMNS: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
-#: Features an enquiry may lack: no reply yet, or a value the staging models nulled as malformed.
+#: Features an enquiry may lack: a value the staging models nulled as malformed, or a region
+#: without climate normals.
 OPTIONAL_FEATURES: frozenset[str] = frozenset(
-    {"guest_count", "budget_gbp", "budget_to_price_ratio", "first_response_hours"}
+    {
+        "guest_count",
+        "budget_gbp",
+        "budget_to_price_ratio",
+        "wedding_month_rain_days",
+        "wedding_month_mean_temp_c",
+    }
 )
-ID_COLUMNS: tuple[str, ...] = ("enquiry_id", "supplier_id", "enquiry_date", "outcome", "booked")
+#: Known only after the supplier answers: kept for analysis, never a booking-model input.
+REPLY_COLUMNS: tuple[str, ...] = ("first_response_hours", "responded")
+ID_COLUMNS: tuple[str, ...] = (
+    "enquiry_id",
+    "supplier_id",
+    "enquiry_date",
+    "outcome",
+    "booked",
+    "days_to_booking",
+)
 LABEL = "booked"
 
 
 def read_booking_features(conn: psycopg.Connection) -> pd.DataFrame:
     """Every enquiry's features, ids, outcome and label, typed for scikit-learn."""
-    columns = ID_COLUMNS + FEATURE_COLUMNS
+    columns = ID_COLUMNS + FEATURE_COLUMNS + REPLY_COLUMNS
     cursor = conn.execute(
         f"select {', '.join(columns)} from {FEATURES_TABLE} order by enquiry_date, enquiry_id"
     )
@@ -62,6 +84,9 @@ def prepare_features(enquiries: pd.DataFrame) -> pd.DataFrame:
     """Coerce feature columns to float (numeric, booleans as 0/1) and str (categorical)."""
     typed = _coerce_feature_types(enquiries)
     typed["enquiry_date"] = pd.to_datetime(typed["enquiry_date"])
+    for column in ("days_to_booking", *REPLY_COLUMNS):
+        if column in typed:
+            typed[column] = pd.to_numeric(typed[column].astype("object")).astype("float64")
     return typed
 
 
@@ -96,7 +121,11 @@ def features_from_records(enquiries: Sequence[Mapping[str, object]]) -> pd.DataF
 
 
 def labelled_enquiries(enquiries: pd.DataFrame) -> pd.DataFrame:
-    """Enquiries whose outcome is known (booked or lost): the training population."""
+    """Enquiries with an outcome so far (booked or lost), settled or not.
+
+    Recent enquiries are labelled only if they have already booked; train and judge on
+    `ml.evaluation.settled_enquiries`, which embargoes them.
+    """
     labelled = enquiries[enquiries["outcome"].isin(["booked", "lost"])].copy()
     labelled[LABEL] = labelled[LABEL].astype("int64")
     return labelled

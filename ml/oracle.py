@@ -1,8 +1,11 @@
 """How well the simulator's own true booking probabilities score the same test enquiries.
 
-Evaluation only: the truth file is never a feature. The gap between the model's ROC AUC and
-the oracle's is the target in DESIGN.md (within 0.02); without a truth file (real data) there
-is no oracle and nothing is reported.
+Evaluation only: the truth file is never a feature. The booking model scores an enquiry when
+it arrives, so its oracle is the simulator's probability at that moment, integrated over the
+reply that had not come yet (`true_probability_at_enquiry`); a truth file from before that
+column existed falls back to `true_probability`. The gap between the model's ROC AUC and the
+oracle's is the target in DESIGN.md (within 0.02); without a truth file (real data) there is
+no oracle and nothing is reported.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from ml.evaluation import classification_metrics
 from ml.features import LABEL
 
 OUTCOMES_FILE = "enquiry_outcomes.parquet"
+AT_ENQUIRY = "true_probability_at_enquiry"
 
 
 def oracle_metrics(test: pd.DataFrame, truth_dir: Path) -> dict[str, float] | None:
@@ -26,9 +30,12 @@ def oracle_metrics(test: pd.DataFrame, truth_dir: Path) -> dict[str, float] | No
     outcomes_path = truth_dir / OUTCOMES_FILE
     if not outcomes_path.exists():
         return None
-    truth = pd.read_parquet(outcomes_path, columns=["enquiry_id", "true_probability"])
-    scored = test[["enquiry_id", LABEL]].merge(truth, on="enquiry_id", how="inner")
-    metrics = classification_metrics(scored[LABEL], scored["true_probability"])
+    truth = pd.read_parquet(outcomes_path)
+    oracle = AT_ENQUIRY if AT_ENQUIRY in truth else "true_probability"
+    scored = test[["enquiry_id", LABEL]].merge(
+        truth[["enquiry_id", oracle]], on="enquiry_id", how="inner"
+    )
+    metrics = classification_metrics(scored[LABEL], scored[oracle])
     metrics["rows"] = float(len(scored))
     metrics["rows_missing_truth"] = float(len(test) - len(scored))
     return metrics

@@ -1,6 +1,11 @@
 """Each supplier's open pipeline in pounds: Σ booking probability x expected booking value.
 
-Plain on purpose, so a supplier can check it by hand. The expected value of a booking is the
+The probability is the one that knows time: that the open enquiry still books given that it
+has not in its first days (`predictions.booking_probability.probability`, from the at-enquiry
+model and the booking-lag hazard in `ml.hazard`), so an enquiry weeks old counts for what it
+is still worth; the horizon is the longest booking lag seen (`horizon_days` there).
+`ml.truth_report` checks the sum against what really books. Plain on purpose, so a supplier
+can check it by hand. The expected value of a booking is the
 supplier's own revenue per booking when it has at least `MIN_SUPPLIER_BOOKINGS` of them, else
 that of its vendor type in its region, else that of its vendor type nationally. Revenue per
 booking counts a cancelled booking as zero revenue, so cancellation risk is priced in.

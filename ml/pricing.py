@@ -5,8 +5,11 @@ demand is high or low for the segment (at least / below its 12-month average). T
 is the segment's own history in months of the same demand level: for each price band, how
 many enquiries were decided (booked or lost), how many booked (conversion, with a 95% Wilson
 interval) and what a booking was worth. A band's revenue per enquiry is conversion x booking
-value; the advice is the band with the most, among bands with at least `MIN_DECIDED_ENQUIRIES`
-and at most one step from the segment's usual band.
+value, and its interval the Wilson interval x booking value. The advice moves one step from
+the segment's usual band only when the neighbour's whole interval lies above the usual band's
+(both with at least `MIN_DECIDED_ENQUIRIES`): a better point estimate inside the noise is a
+hold, not a move. `ml.price_truth` holds the claimed conversion change against the
+simulator's true price response.
 
 The evidence is observational: a band's enquiries come from the couples who chose that band,
 so a far-away band's figures say little about what a supplier would win by moving there. One
@@ -117,14 +120,19 @@ def _advice(recommended: str | None, usual: str | None, level: str) -> tuple[str
     """(`up` | `down` | `hold` | None, the advice in words)."""
     if recommended is None:
         return None, (
-            f"not enough evidence: no price band within one step of the usual one has "
-            f"{MIN_DECIDED_ENQUIRIES}+ decided enquiries in {level}-demand months"
+            f"not enough evidence: the usual price band (or, without one, every band within "
+            f"one step) lacks {MIN_DECIDED_ENQUIRIES}+ decided enquiries in {level}-demand months"
         )
-    reason = f"it earns the most per enquiry in {level}-demand months"
     if usual is None or recommended == usual:
-        return "hold", f"hold at {recommended}: {reason}"
+        return "hold", (
+            f"hold at {recommended}: no neighbouring band earns more per enquiry beyond its 95% "
+            f"interval in {level}-demand months"
+        )
     direction = "up" if PRICE_BANDS.index(recommended) > PRICE_BANDS.index(usual) else "down"
-    return direction, f"move {direction} from {usual} to {recommended}: {reason}"
+    return direction, (
+        f"move {direction} from {usual} to {recommended}: it earns more per enquiry in "
+        f"{level}-demand months, beyond both 95% intervals"
+    )
 
 
 def _within_one_step(usual_band: str | None) -> tuple[str, ...]:
@@ -133,6 +141,26 @@ def _within_one_step(usual_band: str | None) -> tuple[str, ...]:
         return PRICE_BANDS
     position = PRICE_BANDS.index(usual_band)
     return PRICE_BANDS[max(0, position - 1) : position + 2]
+
+
+def _clearly_best(eligible: pd.DataFrame, usual_band: str | None) -> str | None:
+    """The usual band, or a neighbour whose revenue-per-enquiry interval lies wholly above the
+    usual band's (the one with the highest lower bound); None without evidence for the usual
+    band (with no usual band, the band with the best point estimate)."""
+    if eligible.empty:
+        return None
+    if usual_band is None:
+        return str(eligible.loc[eligible["revenue_per_enquiry_gbp"].idxmax(), "price_band"])
+    value = eligible["booking_value_gbp"]
+    low = eligible["conversion_ci_low"] * value
+    high = eligible["conversion_ci_high"] * value
+    usual = eligible["price_band"] == usual_band
+    if not usual.any():
+        return None
+    clearly_above = ~usual & (low > float(high[usual].iloc[0]))
+    if not clearly_above.any():
+        return usual_band
+    return str(eligible.loc[low[clearly_above].idxmax(), "price_band"])
 
 
 def price_advice(
@@ -157,11 +185,7 @@ def price_advice(
             & bands["revenue_per_enquiry_gbp"].notna()
             & bands["price_band"].isin(_within_one_step(usual_band))
         ]
-        recommended = (
-            None
-            if eligible.empty
-            else str(eligible.loc[eligible["revenue_per_enquiry_gbp"].idxmax(), "price_band"])
-        )
+        recommended = _clearly_best(eligible, usual_band)
         change, advice = _advice(recommended, usual_band, month.demand_level)
         rows.append(
             {

@@ -1,8 +1,10 @@
 """One training of the booking model, end to end: fit, log to MLflow, register, promote.
 
 Each call is one MLflow run holding the candidates' validation AUCs, the chosen model's test
-metrics, a calibration plot, the oracle's metrics when a truth file exists, the model itself
-(a pipeline over the raw feature columns) and the promotion decision with both scores.
+metrics (calibration at arrival included), a calibration plot, the oracle's metrics when a
+truth file exists, the model itself (a pipeline over the at-enquiry feature columns) and the
+promotion decision with its paired bootstrap interval. Every window is logged as parameters
+(`<window>_from`, `<window>_to`, `<window>_rows`), so each metric names its window and its n.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
 from ml.evaluation import calibration_figure, classification_metrics
-from ml.features import LABEL, labelled_enquiries, model_inputs
+from ml.features import LABEL, model_inputs
 from ml.oracle import gap_to_oracle, oracle_metrics
+from ml.promotion import PairedComparison, paired_bootstrap
 from ml.registry import (
     REGISTERED_MODEL,
     PromotionDecision,
@@ -59,13 +62,21 @@ class PublishedModel:
         return None if self.oracle is None else gap_to_oracle(self.result.test_metrics, self.oracle)
 
 
-def _champion_auc_on(test: pd.DataFrame, client: MlflowClient) -> tuple[float | None, str | None]:
-    """The current champion's ROC AUC on these test rows (None, None before the first model)."""
+def _compare_with_champion(
+    result: TrainingResult, client: MlflowClient
+) -> tuple[float | None, str | None, PairedComparison | None]:
+    """The champion's test AUC, version, and the paired comparison with the new model on the
+    same test rows (all None before the first model)."""
     version = champion_version(client)
     if version is None:
-        return None, None
-    probability = predict_booking_probability(load_version(version), test)
-    return classification_metrics(test[LABEL], probability)["roc_auc"], version
+        return None, None, None
+    test = result.test
+    champion = predict_booking_probability(load_version(version), test)
+    challenger = predict_booking_probability(result.model, test)
+    comparison = paired_bootstrap(
+        test[LABEL].to_numpy(), challenger.to_numpy(), champion.to_numpy()
+    )
+    return classification_metrics(test[LABEL], champion)["roc_auc"], version, comparison
 
 
 def _log_model(result: TrainingResult) -> str:
@@ -89,27 +100,37 @@ def _log_model(result: TrainingResult) -> str:
 
 
 def train_and_register(
-    enquiries: pd.DataFrame, candidate_names: list[str], holdout_fraction: float, truth_dir: Path
+    enquiries: pd.DataFrame,
+    candidate_names: list[str],
+    truth_dir: Path,
+    embargo_days: int,
+    window_days: int,
 ) -> PublishedModel:
-    """Train on labelled enquiries, log one MLflow run, register and promote the new version.
+    """Train on settled enquiries, log one MLflow run, register and promote the new version.
 
-    MLflow must already point at the tracking server and experiment (`ml.registry.use_tracking`).
+    `enquiries` is the whole features table. MLflow must already point at the tracking server
+    and experiment (`ml.registry.use_tracking`).
     """
-    labelled = labelled_enquiries(enquiries)
-    result = train_booking_model(labelled, candidate_names, holdout_fraction)
+    result = train_booking_model(enquiries, candidate_names, embargo_days, window_days)
     client = MlflowClient()
-    champion_auc, current_champion = _champion_auc_on(result.test, client)
-    decision = decide_promotion(result.test_metrics["roc_auc"], champion_auc, current_champion)
+    champion_auc, current_champion, comparison = _compare_with_champion(result, client)
+    decision = decide_promotion(
+        result.test_metrics["roc_auc"], champion_auc, current_champion, comparison
+    )
     oracle = oracle_metrics(result.test, truth_dir)
+    windows = result.windows
     with mlflow.start_run(run_name=f"booking-probability-{result.model_name}") as run:
         mlflow.log_params(
             {
                 "model": result.model_name,
+                "scored_at": "enquiry arrival (no reply features)",
                 "candidates": ",".join(candidate_names),
-                "holdout_fraction": holdout_fraction,
-                "train_rows": len(result.train),
-                "test_rows": len(result.test),
-                "test_from": f"{result.test['enquiry_date'].min():%Y-%m-%d}",
+                "as_of": f"{windows.as_of:%Y-%m-%d}",
+                "embargo_days": embargo_days,
+                "window_days": window_days,
+                **windows.describe("fit"),
+                **windows.describe("validation"),
+                **windows.describe("test"),
                 "train_booking_rate": round(float(result.train[LABEL].mean()), 4),
             }
         )
@@ -124,6 +145,17 @@ def train_and_register(
             mlflow.log_metrics(gap_to_oracle(result.test_metrics, oracle))
         if champion_auc is not None and not math.isnan(champion_auc):
             mlflow.log_metric("champion_test_roc_auc", champion_auc)
+        if comparison is not None:
+            mlflow.log_metrics(
+                {
+                    "promotion_auc_difference": comparison.auc_difference,
+                    "promotion_auc_difference_low": comparison.auc_interval[0],
+                    "promotion_auc_difference_high": comparison.auc_interval[1],
+                    "promotion_ece_difference": comparison.ece_difference,
+                    "promotion_ece_difference_low": comparison.ece_interval[0],
+                    "promotion_ece_difference_high": comparison.ece_interval[1],
+                }
+            )
         test_probability = predict_booking_probability(result.model, result.test)
         mlflow.log_figure(
             calibration_figure(

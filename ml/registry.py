@@ -1,9 +1,10 @@
-"""MLflow tracking and the `booking_probability` registered model with its aliases.
+"""MLflow tracking and the `booking_probability_at_enquiry` registered model with its aliases.
 
 Promotion uses aliases (MLflow 3; stages are gone): the newest version becomes `champion` only
-when it beats the current champion's ROC AUC on the same test rows, otherwise `challenger`.
-Re-scoring the champion on today's test window, rather than trusting the AUC it logged when it
-was trained, compares the two on identical enquiries.
+when it beats the current champion on the same test rows by more than noise (a paired
+bootstrap interval of the AUC difference above zero, `ml.promotion`) without worse
+calibration, otherwise `challenger`. Re-scoring the champion on today's test window, rather
+than trusting the AUC it logged when it was trained, compares the two on identical enquiries.
 """
 
 from __future__ import annotations
@@ -18,20 +19,25 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from sklearn.pipeline import Pipeline
 
+from ml.promotion import PairedComparison
+
 EXPERIMENT_NAME = "wedsync-booking-probability"
-REGISTERED_MODEL = "booking_probability"
+#: The at-enquiry model (no reply features). Named apart from the old `booking_probability`,
+#: whose versions read the reply: they must never compete with, or be served as, this one.
+REGISTERED_MODEL = "booking_probability_at_enquiry"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
 
 
 @dataclass(frozen=True)
 class PromotionDecision:
-    """Which alias the new version gets, and the two scores the decision compared."""
+    """Which alias the new version gets, and the paired comparison the decision rests on."""
 
     alias: str
     candidate_auc: float
     champion_auc: float | None
     champion_version: str | None
+    comparison: PairedComparison | None = None
 
     @property
     def reason(self) -> str:
@@ -39,19 +45,28 @@ class PromotionDecision:
         if self.champion_auc is None:
             return f"no champion yet: new version is champion (AUC {self.candidate_auc:.4f})"
         verdict = "beats" if self.alias == CHAMPION else "does not beat"
+        evidence = f": {self.comparison.describe()}" if self.comparison is not None else ""
         return (
             f"new version AUC {self.candidate_auc:.4f} {verdict} champion v{self.champion_version}"
-            f" AUC {self.champion_auc:.4f} on the same test rows"
+            f" AUC {self.champion_auc:.4f} on the same test rows{evidence}"
         )
 
 
 def decide_promotion(
-    candidate_auc: float, champion_auc: float | None, champion_version: str | None = None
+    candidate_auc: float,
+    champion_auc: float | None,
+    champion_version: str | None = None,
+    comparison: PairedComparison | None = None,
 ) -> PromotionDecision:
-    """Champion only if there is none, or the new AUC is strictly higher (NaN never wins)."""
-    promote = champion_auc is None or candidate_auc > champion_auc
+    """Champion only if there is none, or the paired comparison says the new one is better
+    (AUC interval above zero, calibration not worse). Without a comparison, never."""
+    promote = champion_auc is None or (comparison is not None and comparison.challenger_better)
     return PromotionDecision(
-        CHAMPION if promote else CHALLENGER, candidate_auc, champion_auc, champion_version
+        CHAMPION if promote else CHALLENGER,
+        candidate_auc,
+        champion_auc,
+        champion_version,
+        comparison,
     )
 
 

@@ -1,4 +1,8 @@
-"""Jobs and schedules that span domains: the nightly analytics build after the exports load."""
+"""Jobs that span domains: the whole build downstream of the exports, as `make build` runs it.
+
+Nothing schedules it: in a deployment each asset's automation condition builds it after the
+night's exports (`orchestration/automation.py`); the job is for a first build and by hand.
+"""
 
 import dagster as dg
 
@@ -13,11 +17,4 @@ analytics_job = dg.define_asset_job(
         "Everything downstream of the raw exports: dbt models and tests, quality docs, "
         "ML training and scoring, and the serving cache version."
     ),
-)
-
-nightly_analytics_schedule = dg.ScheduleDefinition(
-    job=analytics_job,
-    cron_schedule="0 2 * * *",
-    execution_timezone="Europe/London",
-    description="Rebuild marts, models and predictions after the 01:00 export load.",
 )

@@ -10,20 +10,22 @@ import dagster as dg
 import psycopg
 
 from wedsync.settings import get_settings
-from wedsync.warehouse import apply_schema, connect, ensure_database
+from wedsync.warehouse import connect
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The Postgres warehouse, as every asset that reads or writes it sees it."""
+    """The Postgres warehouse, as every asset that reads or writes it sees it.
+
+    The schema is created once, by `wedsync db init` (and `make build`), never here: a
+    connection opened every 10 s by a sensor must not take the DDL's table locks each time.
+    """
 
     database_url: str
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        """A connection with the warehouse schema in place (created on first use)."""
-        ensure_database(self.database_url)
+        """A connection to the warehouse (committed when the block ends without error)."""
         with connect(self.database_url) as conn:
-            apply_schema(conn)
             yield conn
 
 

@@ -9,8 +9,11 @@ import dagster as dg
 from mlflow.tracking import MlflowClient
 from psycopg import sql
 
+from expectations.messy_trial import messy_export_lines
 from expectations.scoring import score_against_truth
+from ml.demand.report import forecast_summary_lines
 from ml.registry import REGISTERED_MODEL, champion_version, use_tracking
+from ml.truth_report import honest_numbers_section
 from wedsync.exports import truth_dir
 from wedsync.settings import get_settings
 from wedsync.warehouse import connect
@@ -30,6 +33,9 @@ class BuildSummary:
     model_metrics: dict[str, float] = field(default_factory=dict)
     model_version: str | None = None
     rule_scores: list[tuple[str, str, float, float]] = field(default_factory=list)
+    messy_exports: list[str] = field(default_factory=list)
+    forecast_lines: list[str] = field(default_factory=list)
+    honest_numbers: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """The summary as text for a terminal."""
@@ -52,6 +58,9 @@ class BuildSummary:
                 f"  {rule:<34} {defect:<28} {p:6.1%} / {r:6.1%}"
                 for rule, defect, p, r in self.rule_scores
             ]
+        lines += self.messy_exports
+        lines += self.forecast_lines
+        lines += self.honest_numbers
         return "\n".join(lines)
 
 
@@ -115,6 +124,12 @@ def _rule_scores() -> list[tuple[str, str, float, float]]:
     return [(s.rule_id, s.defect_type, s.precision, s.recall) for s in scores]
 
 
+def _forecast_lines() -> list[str]:
+    """The demand forecast per horizon against its baselines, as `ml.demand.report` prints it."""
+    with connect() as conn:
+        return forecast_summary_lines(conn)
+
+
 def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> BuildSummary:
     """Gather the summary of a build from its runs, the warehouse and the model registry."""
     statuses, failed = _checks(runs)
@@ -128,4 +143,7 @@ def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> Bu
         model_metrics=metrics,
         model_version=version,
         rule_scores=_rule_scores(),
+        messy_exports=messy_export_lines(),
+        forecast_lines=_forecast_lines(),
+        honest_numbers=honest_numbers_section(),
     )

@@ -102,6 +102,8 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A weak secret refuses the start before anything is opened that would need closing.
+        tokens = TokenSigner(load_secret())
         await asyncio.to_thread(prepare_warehouse, settings.database_url)
         pool = create_pool(config.api_database_url)
         await pool.open(wait=False)
@@ -120,12 +122,13 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             cache=ResponseCache(client),
             live=LiveCounters(client),
             config=config,
-            tokens=TokenSigner(load_secret()),
+            tokens=tokens,
             limiter=RateLimiter(client, config.rate_window_seconds, config.workers),
             wedding_day=WeddingDayPriority(pool),
             usage=UsageRecorder(pool),
             scorer=ChampionScorer(settings.mlflow_tracking_uri),
-            versions=DatasetVersions(config.api_database_url),
+            # The listener is the first to see Postgres go: it makes the breaker probe at once.
+            versions=DatasetVersions(config.api_database_url, on_lost=pool.breaker.suspect),
             revocations=revocations,
             connections=ConnectionCaps(client, config.workers),
         )
@@ -144,6 +147,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         finally:
             current.clear()
             await stop_background(background)
+            await pool.breaker.stop()
             await pool.close()
             await client.aclose()
 

@@ -1,22 +1,27 @@
 {#-
-    Re-applies tenant isolation after a build: every table with a supplier_id column in the
-    served schemas gets the `supplier_isolation` row-level security policy, and the API's role
-    (`wedsync_api`) its grants. A rebuilt mart is a new table with neither, so the API cannot
-    read it (it answers 503) until this has run: call it from `on-run-end`:
+    Tenant isolation for a rebuilt table, applied by a post-hook inside the model's own
+    transaction: the table replaces the old one with its `supplier_isolation` row-level
+    security policy and the API role's grant already in place, so the API never meets an
+    ungranted mart (it answered 503 for uncached reads while a build ran, when this was an
+    `on-run-end` hook):
 
-        on-run-end:
-          - "{{ apply_row_level_security() }}"
+        +post-hook: "{{ apply_row_level_security() }}"
 
     The policy itself lives in one place, the procedure `app.apply_row_level_security()` that
-    the API creates (serving/tenancy.py); before the API has ever started there is nothing to
-    apply it for, and this is a no-op.
+    the API creates (serving/tenancy.py); it only alters what is missing, so on an unchanged
+    table it takes no lock. Before the API has ever started there is nothing to apply it for,
+    and this is a no-op; on a dev target (an analyst's own schemas) it is never applied.
 -#}
 {% macro apply_row_level_security() %}
+{% if target.name == 'prod' %}
 do $rls$
 begin
     if to_regprocedure('app.apply_row_level_security()') is not null then
         call app.apply_row_level_security();
     end if;
 end
-$rls$;
+$rls$
+{% else %}
+select 1
+{% endif %}
 {% endmacro %}

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import psycopg
 
+from ml.demand.completeness import completed, lead_profile, visible_share
+
 SEGMENT = ["vendor_type", "region"]
 TARGETS = ("enquiries", "bookings")
 HORIZON_MONTHS = 12
@@ -105,22 +107,46 @@ def on_the_books(enquiries: pd.DataFrame, origin: int) -> pd.DataFrame:
 def forecast_rows(enquiries: pd.DataFrame, origins: list[int]) -> pd.DataFrame:
     """Snapshots at every origin, with last year's final counts and, where known, this year's.
 
-    `enquiries_last_year` / `bookings_last_year` are the final counts of the same wedding month
-    a year earlier (NaN before the history starts): the seasonal-naive forecast. The actual
-    `enquiries` / `bookings` are filled only for complete months (before the newest month).
+    `enquiries_last_year_recorded` / `bookings_last_year_recorded` are the counts recorded for
+    the same wedding month a year earlier (NaN before the history starts);
+    `enquiries_last_year` / `bookings_last_year` are those counts completed for the enquiries
+    made before the history began, with the lead-time profile known at each origin
+    (`ml.demand.completeness`): the seasonal-naive forecast. The actual `enquiries` /
+    `bookings` are filled only for complete months (before the newest month).
     """
     finals = final_counts(enquiries)
-    first_month = int(enquiries["created_m"].min())
-    newest_month = int(enquiries["created_m"].max())
+    first_month, newest_month = history_span(enquiries)
     last_year = finals.assign(month=finals["month"] + 12).rename(
-        columns={target: f"{target}_last_year" for target in TARGETS}
+        columns={target: f"{target}_last_year_recorded" for target in TARGETS}
     )
     last_year = last_year[last_year["month"] - 12 >= first_month]
-    snapshots = pd.concat([on_the_books(enquiries, origin) for origin in origins])
-    rows = snapshots.merge(last_year, on=[*SEGMENT, "month"], how="left").merge(
+    snapshots = [
+        _with_completed_last_year(
+            on_the_books(enquiries, origin).merge(last_year, on=[*SEGMENT, "month"], how="left"),
+            lead_profile(enquiries, first_month, origin),
+            first_month,
+        )
+        for origin in origins
+    ]
+    rows = pd.concat(snapshots).merge(
         finals[finals["month"] < newest_month], on=[*SEGMENT, "month"], how="left"
     )
     return rows.reset_index(drop=True)
+
+
+def _with_completed_last_year(
+    snapshot: pd.DataFrame, profile: pd.DataFrame, first: int
+) -> pd.DataFrame:
+    year_ago = snapshot.assign(month=snapshot["month"] - 12)
+    share = visible_share(profile, year_ago, first)
+    return snapshot.assign(
+        **{
+            f"{target}_last_year": completed(
+                snapshot[f"{target}_last_year_recorded"].to_numpy(dtype=float), share
+            )
+            for target in TARGETS
+        }
+    )
 
 
 def history_span(enquiries: pd.DataFrame) -> tuple[int, int]:

@@ -4,7 +4,9 @@ Each takes `train` rows (snapshots whose wedding month is over, so the actual is
 `test` rows (snapshots to forecast) as built by `ml.demand.history.forecast_rows`, and returns
 one forecast per test row for the target (`enquiries` or `bookings`):
 
-- `seasonal_naive`: the same wedding month last year (the baseline every method must beat);
+- `on_the_books`: what is already on the books (the nowcast every method must beat on pickup);
+- `seasonal_naive`: the same wedding month last year, completed for the history's cut-off
+  start (the baseline every method must beat);
 - `pickup`: what is already on the books, plus last year's total times the share that, in
   the past, was still to come at this horizon for this vendor type (hotel-style pickup);
 - `boosted`: Poisson gradient boosting on the same facts (on the books, last year, horizon,
@@ -36,6 +38,12 @@ KNOWN_AT_ORIGIN = (
 #: Below this share already on the books, dividing by it would explode a forecast.
 MIN_BOOKED_SHARE = 0.05
 RANDOM_STATE = 7
+
+
+def on_the_books(train: pd.DataFrame, test: pd.DataFrame, target: str) -> np.ndarray:
+    """Only what is already booked or enquired: no more demand arrives after the origin."""
+    del train  # the baseline learns nothing
+    return test[f"{target}_on_books"].to_numpy(dtype=float)
 
 
 def seasonal_naive(train: pd.DataFrame, test: pd.DataFrame, target: str) -> np.ndarray:
@@ -101,10 +109,13 @@ def boosted(
     train: pd.DataFrame, test: pd.DataFrame, target: str, with_climate: bool = False
 ) -> np.ndarray:
     """Poisson gradient boosting on what is known at the origin (and climate, if asked)."""
-    numeric = list(KNOWN_AT_ORIGIN) + (list(CLIMATE_FEATURES) if with_climate else [])
+    offered = list(KNOWN_AT_ORIGIN) + (list(CLIMATE_FEATURES) if with_climate else [])
+    # Early origins have no last year at all yet: a feature with no value cannot be binned.
+    train = _with_calendar(train)
+    numeric = [name for name in offered if train[name].notna().any()]
     columns = [*SEGMENT, *numeric]
     model = _boosting_pipeline(numeric)
-    model.fit(_with_calendar(train)[columns], train[target].to_numpy(dtype=float))
+    model.fit(train[columns], train[target].to_numpy(dtype=float))
     forecast = model.predict(_with_calendar(test)[columns])
     # Weddings already booked will happen: never forecast fewer than are on the books.
     return np.maximum(forecast, test[f"{target}_on_books"].to_numpy(dtype=float))
@@ -129,7 +140,9 @@ def with_climate(rows: pd.DataFrame, normals: pd.DataFrame) -> pd.DataFrame:
 
 
 Forecaster = Callable[[pd.DataFrame, pd.DataFrame, str], np.ndarray]
+#: From the plainest to the fitted one: a tie on validation goes to the plainer method.
 FORECASTERS: dict[str, Forecaster] = {
+    "on_the_books": on_the_books,
     "seasonal_naive": seasonal_naive,
     "pickup": pickup,
     "boosted": boosted,

@@ -1,9 +1,10 @@
-"""The demand forecast end to end: backtest every method, forecast with the best, log, publish.
+"""The demand forecast end to end: backtest, choose on validation, score on test, publish.
 
-One MLflow run (experiment `wedsync-demand-forecast`) per forecast holds every method's
-rolling-origin WAPE and MASE per target, which method was published and why, and whether the
-climate normals helped the boosted model. `predictions.demand_forecast` holds the next 12
-wedding months per vendor type x region, with what is already on the books beside them.
+One MLflow run (experiment `wedsync-demand-forecast`) per forecast holds the windows, every
+method's WAPE and MASE per horizon on totals and on pickup, which method was published, and
+what the climate normals changed. `predictions.demand_forecast` holds the next 12 wedding
+months per vendor type x region, with what is already on the books beside them;
+`ml.demand.report` keeps the scores for the build summary.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from ml.demand.backtest import BacktestResult, rolling_origin_backtest, training_rows
+from ml.demand.backtest import rolling_origin_backtest, training_rows
+from ml.demand.climate import climate_contribution, climate_verdict
 from ml.demand.history import SEGMENT, TARGETS, forecast_rows, history_span, month_start
 from ml.demand.methods import FORECASTERS, with_climate
+from ml.demand.scoring import WINDOWS, ForecastWindows, choose_methods, horizon_scores
 from ml.tables import replace_table, sql_value
 from ml.threads import one_openmp_thread
 
 FORECAST_EXPERIMENT = "wedsync-demand-forecast"
-#: Climate normals "help" only if they cut every backtest error by at least this share.
-CLIMATE_MIN_GAIN = 0.01
 CLIMATE_TABLE = "seeds.uk_climate_normals"
 FORECAST_TABLE = ("predictions", "demand_forecast")
 FORECAST_COLUMNS = (
@@ -69,34 +70,32 @@ create table if not exists predictions.demand_forecast (
 
 @dataclass(frozen=True)
 class DemandForecast:
-    """The published forecast rows, the backtest behind them, and the climate verdict."""
+    """The published forecast rows, the backtest behind them, its scores and the climate test."""
 
     forecast: pd.DataFrame
-    backtest: BacktestResult
+    points: pd.DataFrame
+    scores: pd.DataFrame
+    climate: pd.DataFrame
     methods: dict[str, str]
     origin: int
-    backtest_origins: list[int]
+    windows: ForecastWindows
 
-    def climate_effect(self) -> dict[str, float]:
-        """WAPE and MASE of boosting with climate minus without, per target (< 0 = helps)."""
-        effect = {}
-        for target in TARGETS:
-            for metric in ("wape", "mase"):
-                with_normals = self.backtest.score("boosted_climate", target, metric)
-                without = self.backtest.score("boosted", target, metric)
-                effect[f"{target}_{metric}"] = with_normals - without
-        return effect
+    def score(self, window: str, target: str, method: str, metric: str, horizon: int = 0) -> float:
+        """One figure, e.g. `score("test", "bookings", "pickup", "wape", horizon=12)`; horizon 0
+        pools all twelve."""
+        scores = self.scores
+        row = scores[
+            (scores["window"] == window)
+            & (scores["target"] == target)
+            & (scores["method"] == method)
+            & (scores["horizon"] == horizon)
+        ]
+        return float(row[metric].iloc[0])
 
     @property
     def climate_verdict(self) -> str:
-        """'they help' only when climate lowers the boosted model's WAPE and MASE for every
-        target by at least `CLIMATE_MIN_GAIN` (relative); smaller changes are noise."""
-        for target in TARGETS:
-            for metric in ("wape", "mase"):
-                without = self.backtest.score("boosted", target, metric)
-                if self.climate_effect()[f"{target}_{metric}"] > -CLIMATE_MIN_GAIN * without:
-                    return "they don't help"
-        return "they help"
+        """Whether the climate normals measurably change the boosted forecast's test error."""
+        return climate_verdict(self.climate)
 
 
 def read_climate_normals(conn: psycopg.Connection) -> pd.DataFrame:
@@ -112,16 +111,19 @@ def read_climate_normals(conn: psycopg.Connection) -> pd.DataFrame:
 
 
 def forecast_demand(
-    enquiry_months: pd.DataFrame, normals: pd.DataFrame, backtest_origins: int
+    enquiry_months: pd.DataFrame, normals: pd.DataFrame, validation_months: int, test_months: int
 ) -> DemandForecast:
-    """Backtest every method over the last `backtest_origins` months, then forecast with the
-    best (lowest WAPE) per target from the newest month."""
+    """Backtest every method on the validation and test windows (the last complete months),
+    choose per target on validation, score on test, then forecast from the newest month."""
     first, newest = history_span(enquiry_months)
+    windows = ForecastWindows.ending_before(newest, validation_months, test_months)
+    # Snapshots from every origin: the pickup scales need last year's, long before the windows.
     origins = list(range(first + 1, newest + 1))
     rows = with_climate(forecast_rows(enquiry_months, origins), normals)
-    tested = [origin for origin in origins if origin >= newest - backtest_origins][:-1]
-    backtest = rolling_origin_backtest(rows, enquiry_months, tested, list(FORECASTERS))
-    methods = {target: backtest.best_method(target) for target in TARGETS}
+    points = rolling_origin_backtest(rows, windows.months, list(FORECASTERS))
+    scores = horizon_scores(points, windows, rows, enquiry_months, first)
+    methods = choose_methods(scores, list(FORECASTERS))
+    climate = climate_contribution(points, windows)
     train, live = training_rows(rows, newest), rows[rows["origin"] == newest]
     forecast = live[[*SEGMENT, "month", "horizon"]].copy()
     with one_openmp_thread():
@@ -130,42 +132,71 @@ def forecast_demand(
             forecast[f"{target}_forecast"] = np.maximum(
                 FORECASTERS[method](train, live, target), live[f"{target}_on_books"]
             )
-    for column in ("enquiries_on_books", "bookings_on_books", *(f"{t}_last_year" for t in TARGETS)):
-        forecast[column] = live[column]
-    return DemandForecast(forecast.reset_index(drop=True), backtest, methods, newest, tested)
+    for target in TARGETS:
+        forecast[f"{target}_on_books"] = live[f"{target}_on_books"]
+        forecast[f"{target}_last_year"] = live[f"{target}_last_year_recorded"]
+    return DemandForecast(
+        forecast.reset_index(drop=True), points, scores, climate, methods, newest, windows
+    )
+
+
+def _window_params(forecast: DemandForecast) -> dict[str, object]:
+    params: dict[str, object] = {"forecast_origin": month_start(forecast.origin).isoformat()}
+    for name in WINDOWS:
+        start, end = getattr(forecast.windows, name)
+        params[f"{name}_from"] = month_start(start).isoformat()
+        params[f"{name}_to"] = month_start(end - 1).isoformat()
+        in_window = forecast.scores[
+            (forecast.scores["window"] == name) & (forecast.scores["horizon"] == 0)
+        ]
+        params[f"{name}_points"] = int(in_window["n"].max())
+    return params
 
 
 def log_forecast_run(forecast: DemandForecast, experiment_id: str) -> str:
-    """Log the backtest and the choice to MLflow as one run; return its id."""
-    backtest = forecast.backtest
+    """Log the windows, every method's per-horizon scores (as steps 1..12; step 0 pools them),
+    the choice and the climate contribution to MLflow as one run; return its id."""
     with mlflow.start_run(experiment_id=experiment_id, run_name="demand-forecast") as run:
         mlflow.log_params(
             {
-                "forecast_origin": month_start(forecast.origin).isoformat(),
-                "backtest_origins": len(forecast.backtest_origins),
-                "backtest_from": month_start(forecast.backtest_origins[0]).isoformat(),
+                **_window_params(forecast),
                 "methods": ",".join(FORECASTERS),
                 "segments": len(forecast.forecast[SEGMENT].drop_duplicates()),
             }
         )
-        for row in backtest.scores.itertuples(index=False):
-            mlflow.log_metric(f"{row.target}_{row.method}_wape", row.wape)
-            mlflow.log_metric(f"{row.target}_{row.method}_mase", row.mase)
-        mlflow.log_metrics({f"climate_effect_{k}": v for k, v in forecast.climate_effect().items()})
+        metrics = ("wape", "mase", "pickup_wape", "pickup_mase")
+        for horizon, at in forecast.scores.groupby("horizon"):
+            mlflow.log_metrics(
+                {
+                    f"{row.window}_{row.target}_{row.method}_{metric}": float(getattr(row, metric))
+                    for row in at.itertuples(index=False)
+                    for metric in metrics
+                    if np.isfinite(getattr(row, metric))
+                },
+                step=int(horizon),
+            )
+        for horizon, at in forecast.climate.groupby("horizon"):
+            mlflow.log_metrics(
+                {
+                    f"{row.window}_{row.target}_climate_wape_change{suffix}": float(value)
+                    for row in at.itertuples(index=False)
+                    for suffix, value in (
+                        ("", row.change),
+                        ("_low", row.change_low),
+                        ("_high", row.change_high),
+                    )
+                    if np.isfinite(value)
+                },
+                step=int(horizon),
+            )
         mlflow.set_tags(
             {
                 **{f"{target}_method": method for target, method in forecast.methods.items()},
                 "climate_normals": forecast.climate_verdict,
             }
         )
-        mlflow.log_table(backtest.scores, artifact_file="backtest_scores.json")
-        by_horizon = (
-            backtest.forecasts.groupby(["method", "target", "horizon"])[["abs_error", "actual"]]
-            .sum()
-            .reset_index()
-        )
-        by_horizon["wape"] = by_horizon["abs_error"] / by_horizon["actual"]
-        mlflow.log_table(by_horizon, artifact_file="backtest_wape_by_horizon.json")
+        mlflow.log_table(forecast.scores, artifact_file="horizon_scores.json")
+        mlflow.log_table(forecast.climate, artifact_file="climate_contribution.json")
     return run.info.run_id
 
 

@@ -1,4 +1,4 @@
-"""Online scoring with the MLflow champion of `booking_probability` (`ml.champion`).
+"""Online scoring with the MLflow champion of the at-enquiry booking model (`ml.champion`).
 
 The holder is built on the first scoring request, in a worker thread: importing MLflow and
 loading the model take seconds and much memory, which a worker that never scores (most of

@@ -57,6 +57,8 @@ async def _fresh_answer(
 
     Raises `UNREADABLE` errors when Postgres is needed and cannot be read.
     """
+    # Known down: no cache claim is taken that the failed computation would leave locked.
+    state.pool.breaker.check()
     pushed = state.versions.current(dataset)
     if pushed is not None:  # pushed by Postgres: a hit needs no database round trip
         state.last_versions[dataset] = pushed

@@ -8,7 +8,6 @@ from typing import Annotated
 import redis.asyncio as redis
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from psycopg_pool import AsyncConnectionPool
 
 from serving.analytics.catalog import Catalog
 from serving.analytics.scoring import ChampionScorer
@@ -16,7 +15,7 @@ from serving.cache.learned_reads import LearnedReads
 from serving.cache.responses import ResponseCache
 from serving.cache.versions import DatasetVersions
 from serving.core.config import ServingConfig
-from serving.core.db import WAREHOUSE_DOWN
+from serving.core.db import WAREHOUSE_DOWN, GuardedPool
 from serving.core.observability import HEADERS_STATE, PRINCIPAL_STATE
 from serving.limits.connections import ConnectionCaps
 from serving.limits.ratelimit import RateLimiter
@@ -35,7 +34,7 @@ from wedsync.events.store import EventPartitions
 class ServingState:
     """What the lifespan opens once per worker and every request shares."""
 
-    pool: AsyncConnectionPool
+    pool: GuardedPool
     redis: redis.Redis
     keys: KeyRing
     cache: ResponseCache

@@ -30,6 +30,24 @@ class ReadinessAnswer(BaseModel):
     status: str = Field(examples=["ready"])
     postgres: bool
     redis: bool
+    down: list[str] = Field(
+        default_factory=list,
+        description="The dependencies that do not answer (`postgres`, `redis`).",
+        examples=[["postgres"]],
+    )
+    degraded_seconds: float | None = Field(
+        default=None, description="How long this worker has found Postgres unreachable."
+    )
+    last_backup_seconds: float | None = Field(
+        default=None,
+        description="Seconds since the last good backup finished (null: none yet, or unknown "
+        "while Postgres is down).",
+    )
+    backup_overdue: bool = Field(
+        default=False,
+        description="The last good backup is older than today's alert threshold (36 h; 25 h "
+        "on a Saturday, the wedding day), or there is none.",
+    )
 
 
 class RejectedEvent(BaseModel):
@@ -219,4 +237,10 @@ class BookingProbabilityAnswer(BaseModel):
 
     supplier_id: str = Field(examples=["sup_000123"])
     probability: float = Field(ge=0, le=1, examples=[0.31])
-    model_version: str = Field(description="Registered version of `booking_probability`.")
+    model: str = Field(
+        default="at_enquiry",
+        description="Which model answered: `at_enquiry` scores only what is known on arrival.",
+    )
+    model_version: str = Field(
+        description="Registered version of `booking_probability_at_enquiry`."
+    )

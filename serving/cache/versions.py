@@ -13,6 +13,8 @@ version: the watcher only answers while its connection is alive.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import psycopg
 
 from serving.core.notices import NoticeListener
@@ -24,8 +26,8 @@ class DatasetVersions(NoticeListener):
 
     channel = VERSION_CHANNEL
 
-    def __init__(self, conninfo: str) -> None:
-        super().__init__(conninfo)
+    def __init__(self, conninfo: str, on_lost: Callable[[str], None] | None = None) -> None:
+        super().__init__(conninfo, on_lost)
         self._versions: dict[str, int] = {}
 
     def current(self, dataset: str) -> int | None:

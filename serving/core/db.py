@@ -11,10 +11,13 @@ is subject to row-level security; only `prepare_warehouse` connects as the wareh
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from serving.core.breaker import WarehouseBreaker, first_line, means_unreachable
 from serving.security.tenancy import apply_tenancy
 from wedsync.warehouse import apply_schema, connect
 
@@ -22,25 +25,67 @@ logger = logging.getLogger(__name__)
 
 POOL_MIN_SIZE = 2
 POOL_MAX_SIZE = 8
-# A request waits this long for a connection before the API answers 503.
-POOL_TIMEOUT_SECONDS = 5.0
+# A request waits this long for a busy pool's connection before the API answers 503; an
+# unreachable Postgres is the breaker's business (`GuardedPool`), so no request waits this out.
+POOL_TIMEOUT_SECONDS = 2.0
+# A blackholed server must not hold a pool's connection attempt for the OS's minutes.
+CONNECT_TIMEOUT_SECONDS = 2
+# The pool's own reconnection backs off (1, 2, 4, 8 s...): left alone it would still be
+# waiting out a delay long after Postgres is back. It gives up at once instead (and says so
+# to the breaker); the breaker's recovery refills the pool the moment Postgres answers.
+RECONNECT_TIMEOUT_SECONDS = 1.0
 _SCHEMA_LOCK_ID = 7_411_002
 
 #: What "the warehouse is unreachable" looks like to a request (answered with 503).
 WAREHOUSE_DOWN: tuple[type[Exception], ...] = (psycopg.OperationalError, PoolTimeout)
 
 
-def create_pool(database_url: str) -> AsyncConnectionPool:
+class GuardedPool(AsyncConnectionPool):
+    """The pool behind the warehouse breaker: fails at once while Postgres is known down.
+
+    A connection found broken (or refused) trips the breaker; a pool timeout makes it probe.
+    When the breaker closes it checks the idle connections, so none broken by the outage is
+    handed to a request afterwards.
+    """
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(
+            database_url,
+            min_size=POOL_MIN_SIZE,
+            max_size=POOL_MAX_SIZE,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_SECONDS},
+            timeout=POOL_TIMEOUT_SECONDS,
+            reconnect_timeout=RECONNECT_TIMEOUT_SECONDS,
+            reconnect_failed=self._reconnect_failed,
+            name="wedsync-api",
+            open=False,
+        )
+        self.breaker = WarehouseBreaker(database_url, on_recovery=self.check)
+
+    def _reconnect_failed(self, pool: AsyncConnectionPool) -> None:
+        self.breaker.trip("the pool cannot reconnect")
+
+    @asynccontextmanager
+    async def connection(
+        self, timeout: float | None = None
+    ) -> AsyncIterator[psycopg.AsyncConnection]:
+        """A pooled connection; `WarehouseUnavailable` at once while the breaker is open."""
+        self.breaker.check()
+        try:
+            async with super().connection(timeout) as conn:
+                yield conn
+        except PoolTimeout:
+            self.breaker.suspect("no pooled connection within the timeout")
+            raise
+        except psycopg.OperationalError as error:
+            if means_unreachable(error):
+                self.breaker.trip(first_line(error))
+            raise
+
+
+def create_pool(database_url: str) -> GuardedPool:
     """A closed pool for `database_url`; the lifespan opens it without waiting for Postgres."""
-    return AsyncConnectionPool(
-        database_url,
-        min_size=POOL_MIN_SIZE,
-        max_size=POOL_MAX_SIZE,
-        kwargs={"autocommit": True},
-        timeout=POOL_TIMEOUT_SECONDS,
-        name="wedsync-api",
-        open=False,
-    )
+    return GuardedPool(database_url)
 
 
 def prepare_warehouse(database_url: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import psycopg
 from psycopg import sql
@@ -35,8 +36,10 @@ class NoticeListener:
 
     channel: str
 
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, on_lost: Callable[[str], None] | None = None) -> None:
         self._conninfo = conninfo
+        # Told when a live listener loses Postgres: it is often the first to see an outage.
+        self._on_lost = on_lost
         self.live = False
 
     async def listening(self, conn: psycopg.AsyncConnection) -> None:
@@ -62,6 +65,8 @@ class NoticeListener:
                 await self._listen()
             except (psycopg.Error, OSError) as error:
                 logger.debug("%s: listener down (%s)", self.channel, error)
+                if self.live and self._on_lost is not None:
+                    self._on_lost(f"the {self.channel} listener lost Postgres: {error}")
             finally:
                 self.live = False
             raise_if_cancelled()

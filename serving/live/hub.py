@@ -10,6 +10,8 @@ connections' objects out of the garbage collector's full passes (see `heap.py`).
 
 Redis is best effort here, as on the ingest path: when the subscription breaks the hub logs,
 waits and subscribes again; clients keep their connections and get a fresh snapshot on reconnect.
+While Redis or Postgres is unreachable the feed says so (a `status` frame when the set changes,
+and `degraded` in every heartbeat) instead of going quiet or closing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import datetime as dt
 import itertools
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 import orjson
@@ -29,7 +32,7 @@ from redis.exceptions import RedisError
 from serving.core.background import stop_background
 from serving.live.coalesce import Coalescer, SupplierDelta
 from serving.live.heap import ConnectionHeap
-from serving.live.messages import delta_frame, heartbeat_frame
+from serving.live.messages import delta_frame, heartbeat_frame, status_frame
 from serving.live.subscription import Connection, Subscription
 from wedsync.events.live import CHANNEL_PREFIX, counter_key, live_counters
 
@@ -73,6 +76,19 @@ class RealtimeHub:
         self._flushes: dict[str, asyncio.TimerHandle] = {}
         self._subscribed = asyncio.Event()
         self._heap = ConnectionHeap()
+        self._redis_lost = False
+        self._reported: list[str] = []
+        #: Whether the warehouse is unreachable (set by the app: its breaker's state).
+        self.warehouse_down: Callable[[], bool] = lambda: False
+
+    @property
+    def degraded(self) -> list[str]:
+        """The dependencies the feed cannot reach now (`postgres`, `redis`)."""
+        return [
+            name
+            for name, down in (("postgres", self.warehouse_down()), ("redis", self._redis_lost))
+            if down
+        ]
 
     @property
     def connections(self) -> int:
@@ -229,7 +245,9 @@ class RealtimeHub:
                         self.receive(message["data"])
                     elif message["type"] == "psubscribe":
                         self._subscribed.set()
+                        self._redis_lost = False
             except (RedisError, OSError) as error:
+                self._redis_lost = True
                 # redis-py subscribes again by itself when the connection comes back.
                 logger.warning("live-feed subscription lost (%s); retrying", error)
                 await asyncio.sleep(RESUBSCRIBE_DELAY_SECONDS)
@@ -243,5 +261,9 @@ class RealtimeHub:
             await asyncio.sleep(tick)
             self._coalescer.forget_idle(asyncio.get_running_loop().time())
             self._heap.tick(self.connections)
+            degraded = self.degraded
+            if degraded != self._reported:
+                self._reported = degraded
+                self._offer(status_frame(degraded), self._all_subscriptions())
             due = [s for s in self._all_subscriptions() if hash(s) % slices == turn % slices]
-            self._offer(heartbeat_frame(), due)
+            self._offer(heartbeat_frame(degraded), due)

@@ -6,7 +6,9 @@ broadcast to 10,000 dashboards costs one `orjson.dumps`, not 10,000.
 - `{"type": "snapshot", "day": "2026-11-25", "suppliers": {"sup_000123": {"enquiry_created": 4}}}`
 - `{"type": "delta", "supplier_id": "sup_000123", "events": 3,
    "days": {"2026-11-25": {"enquiry_created": 3}}, "sent_at": 1764064800.123}`
-- `{"type": "heartbeat", "sent_at": 1764064800.123}`
+- `{"type": "heartbeat", "sent_at": 1764064800.123, "degraded": []}`
+- `{"type": "status", "degraded": ["postgres"], "sent_at": 1764064800.123}` when a dependency
+  goes or comes back (`degraded` names those down; the feed itself stays open)
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def delta_frame(delta: SupplierDelta) -> str:
     ).decode()
 
 
-def heartbeat_frame() -> str:
+def heartbeat_frame(degraded: list[str]) -> str:
     """Keeps proxies from closing an idle feed and lets the page show it is still connected."""
-    return orjson.dumps({"type": "heartbeat", "sent_at": time.time()}).decode()
+    frame = {"type": "heartbeat", "sent_at": time.time(), "degraded": degraded}
+    return orjson.dumps(frame).decode()
+
+
+def status_frame(degraded: list[str]) -> str:
+    """Sent to every connection when the set of unreachable dependencies changes."""
+    return orjson.dumps({"type": "status", "degraded": degraded, "sent_at": time.time()}).decode()

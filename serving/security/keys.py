@@ -16,6 +16,7 @@ import time
 
 from psycopg_pool import AsyncConnectionPool
 
+from serving.core.db import WAREHOUSE_DOWN
 from wedsync.api_keys import Principal, hash_key, parse_key_id, verify_api_key_async
 
 VERIFIED_KEY_TTL_SECONDS = 30.0
@@ -57,7 +58,9 @@ class KeyRing:
         """The caller a key belongs to, or None when it is unknown, malformed or revoked.
 
         Raises the pool's or psycopg's error when the warehouse is unreachable and the key
-        was not verified recently (the route answers 503).
+        was never verified here (the route answers 503). While the warehouse cannot be read,
+        a key this worker verified before is still honoured after its TTL: no revocation can
+        be written during the outage either, and a wedding-day dashboard keeps its answers.
         """
         principal = self.remembered(key)
         if principal is not None:
@@ -68,8 +71,14 @@ class KeyRing:
         now = time.monotonic()
         if self._refused.get(digest, 0.0) > now:
             return None
-        async with self._lookups, self._pool.connection() as conn:
-            principal = await verify_api_key_async(conn, key)
+        try:
+            async with self._lookups, self._pool.connection() as conn:
+                principal = await verify_api_key_async(conn, key)
+        except WAREHOUSE_DOWN:
+            entry = self._verified.get(digest)
+            if entry is None:
+                raise
+            return entry[0]
         if principal is None:
             self._remember(self._refused, digest, time.monotonic() + REFUSED_KEY_TTL_SECONDS)
         else:

@@ -44,9 +44,6 @@ language plpgsql as $proc$
 declare
     target record;
     writable text[][] := array[
-        ['raw.events', 'insert, update'], ['raw.event_ids', 'insert'],
-        ['raw.events_rejected', 'insert'], ['raw.couples', 'update'],
-        ['raw.enquiries', 'update'], ['raw.bookings', 'update'], ['raw.reviews', 'update'],
         ['app.api_keys', 'update'], ['app.audit_log', 'insert'],
         ['app.refresh_tokens', 'insert, update'], ['app.api_usage', 'insert, update']];
     i integer;
@@ -90,7 +87,8 @@ begin
                     target.relation);
             end if;
         end if;
-        if not target.granted then
+        -- Raw tables: only what `app.grant_raw_privileges` allows (wedsync/warehouse).
+        if not target.granted and target.nspname <> 'raw' then
             execute format('grant select on %s to {API_ROLE}', target.relation);
         end if;
     end loop;
@@ -99,6 +97,7 @@ begin
             execute format('grant %s on %s to {API_ROLE}', writable[i][2], writable[i][1]);
         end if;
     end loop;
+    call app.grant_raw_privileges('{API_ROLE}');
 end $proc$;
 
 -- The API may need a partition of raw.events for a month it has not seen; it owns nothing, so

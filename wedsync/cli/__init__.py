@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import typer
 
+from wedsync.cli.backup import backup_app
+from wedsync.cli.cluster import cluster_app
 from wedsync.cli.db import db_app
+from wedsync.cli.deploy import deploy_app
 from wedsync.cli.keys import keys_app
 from wedsync.cli.services import services_app
 from wedsync.cli.simulate import simulate
@@ -22,4 +25,7 @@ app = typer.Typer(
 app.add_typer(services_app, name="services")
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(backup_app, name="backup")
+app.add_typer(deploy_app, name="deploy")
+app.add_typer(cluster_app, name="cluster")
 app.command("simulate")(simulate)

@@ -1,9 +1,10 @@
 """Commit a validated batch of live events to Postgres: new events once, rejections dead-lettered.
 
 One round trip per batch: the accepted events travel as a single JSON parameter that Postgres
-expands with `jsonb_to_recordset`, their ids are claimed in `raw.event_ids` (a replayed id claims
-nothing), and only the newly claimed events are inserted into `raw.events` - all in one statement,
-inside the caller's transaction, so the answer `202` is only given for committed events.
+expands with `jsonb_to_recordset`, their ids are claimed in `raw.event_ids` under their supplier
+(a replayed id claims nothing), and only the newly claimed events are inserted into `raw.events`
+- all in one statement, inside the caller's transaction, so the answer `202` is only given for
+committed events.
 """
 
 from __future__ import annotations
@@ -24,17 +25,17 @@ with batch as (
         event_id uuid, event_type text, occurred_at timestamptz, supplier_id text,
         couple_id text, wedding_date date, properties jsonb)
 ), claimed as (
-    insert into raw.event_ids (event_id)
-    select event_id from batch
-    on conflict (event_id) do nothing
-    returning event_id
+    insert into raw.event_ids (supplier_id, event_id)
+    select supplier_id, event_id from batch
+    on conflict (supplier_id, event_id) do nothing
+    returning supplier_id, event_id
 )
 insert into raw.events
     (event_id, event_type, occurred_at, supplier_id, couple_id, wedding_date, properties)
 select b.event_id, b.event_type, b.occurred_at, b.supplier_id, b.couple_id, b.wedding_date,
        b.properties
 from batch b
-join claimed using (event_id)
+join claimed using (supplier_id, event_id)
 returning event_id::text, event_type, supplier_id, (occurred_at at time zone 'UTC')::date
 """
 
@@ -68,12 +69,16 @@ class StoreResult:
 
 
 def unique_by_id(events: list[Event]) -> list[Event]:
-    """The batch without repeats of an event id (the first occurrence wins)."""
-    seen: set[object] = set()
+    """The batch without repeats of a supplier's event id (the first occurrence wins).
+
+    Ids are scoped to their supplier, so two suppliers' events with one id are both kept.
+    """
+    seen: set[tuple[str, object]] = set()
     unique = []
     for event in events:
-        if event.event_id not in seen:
-            seen.add(event.event_id)
+        key = (event.supplier_id, event.event_id)
+        if key not in seen:
+            seen.add(key)
             unique.append(event)
     return unique
 

@@ -3,15 +3,19 @@
 Every number that shapes the simulated market lives here, so a reviewer can check the
 simulation against the published figure it claims to follow, and a test can assert it.
 
-Sources:
+Sources (each figure, its source and how the simulator uses it: docs/market-calibration.md):
 - Hitched, *National Wedding Survey 2024* (UK, couples married in 2023): average wedding
-  cost about £20,700; average about 80 day guests; Saturday the most popular day.
+  cost about £20,700; venue about 45% of spend; Saturday the most popular day.
 - Bridebook, *UK Wedding Report 2024*: average spend £20,775, the median far below the mean
-  (a right-skewed spend, hence a lognormal); venues booked about 13 months ahead,
+  (a right-skewed spend, hence a lognormal); about 80 day guests; May about 13% of weddings;
+  venue 43-48% and catering about 28% of spend; venues booked about 13 months ahead,
   photographers and florists 7-9 months ahead.
-- ONS, *Marriages in England and Wales* (2019, the last year before the pandemic distorted
-  the calendar): marriages peak from May to September with August the top month; about half of
-  weddings fall on a Saturday.
+- ONS, *Marriages in England and Wales: 2023*: Saturday about 42% of weddings, August the top
+  month (about 14%), January the quietest (about 3%); ONS *Marriages in England and Wales*
+  1995-2013 weekday series: Friday about 17%, Sunday about 4%.
+- Met Office 1991-2020 climate normals (`dbt_project/seeds/uk_climate_normals.csv`): rain days
+  and mean temperature per region and month, which move outdoor-heavy suppliers' demand and
+  conversion.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ import math
 
 # --- The wedding itself --------------------------------------------------------------------
 
-#: Total wedding budget: lognormal with median £16,000 and sigma 0.71, so that the mean is
-#: median * exp(sigma^2 / 2) = ~£20,600 (Hitched 2024, Bridebook 2024).
+#: Total wedding budget: lognormal with median £16,000 and sigma 0.72, so that the mean is
+#: median * exp(sigma^2 / 2) = ~£20,700 (Hitched 2024, Bridebook 2024).
 BUDGET_MEDIAN_GBP = 16_000.0
-BUDGET_SIGMA = 0.71
+BUDGET_SIGMA = 0.72
 BUDGET_MEAN_GBP = BUDGET_MEDIAN_GBP * math.exp(BUDGET_SIGMA**2 / 2)
 #: Clean budgets stay inside the platform's accepted range (the quality rule is 1,000..250,000).
 BUDGET_MIN_GBP = 1_500.0
@@ -37,32 +41,34 @@ GUESTS_MEAN = GUESTS_MEDIAN * math.exp(GUESTS_SIGMA**2 / 2)
 GUESTS_MIN = 2
 GUESTS_MAX = 600
 
-#: Share of weddings per calendar month (ONS 2019, rounded): May-September peak, August top.
+#: Share of weddings per calendar month (ONS 2023: August ~14%, January ~3%; Bridebook 2024:
+#: May ~13%); the other months are spread to keep May-September near two thirds.
 WEDDING_MONTH_SHARE: dict[int, float] = {
     1: 0.030,
-    2: 0.030,
+    2: 0.035,
     3: 0.045,
-    4: 0.060,
-    5: 0.100,
-    6: 0.120,
+    4: 0.065,
+    5: 0.130,
+    6: 0.125,
     7: 0.130,
-    8: 0.150,
-    9: 0.130,
-    10: 0.110,
+    8: 0.140,
+    9: 0.125,
+    10: 0.090,
     11: 0.040,
-    12: 0.055,
+    12: 0.045,
 }
 PEAK_SEASON_MONTHS = frozenset({5, 6, 7, 8, 9})
 
-#: Share of weddings per weekday (Monday = 0): about half on Saturdays (ONS, Hitched).
+#: Share of weddings per weekday (Monday = 0): Saturday ~42% (ONS 2023), Friday ~17% and
+#: Sunday ~4% (ONS 1995-2013); Monday-Thursday share the rest, rising towards the weekend.
 WEDDING_WEEKDAY_SHARE: dict[int, float] = {
-    0: 0.040,
-    1: 0.040,
-    2: 0.050,
-    3: 0.080,
-    4: 0.180,
-    5: 0.500,
-    6: 0.110,
+    0: 0.070,
+    1: 0.070,
+    2: 0.090,
+    3: 0.140,
+    4: 0.170,
+    5: 0.420,
+    6: 0.040,
 }
 SATURDAY = 5
 
@@ -94,17 +100,18 @@ ENQUIRY_TYPE_SHARE: dict[str, float] = {
     "hair_makeup": 0.09,
 }
 
-#: Part of the total budget a couple spends with each vendor type (Bridebook 2024 breakdown);
-#: a mid-priced supplier's base price is about this share of the median budget.
+#: Part of the total budget a couple spends with each vendor type when they hire it: venue
+#: 45% (Hitched 2024: 43-48%) and catering 28% (Bridebook 2024); the others from the same
+#: breakdowns. They sum past 1 because few couples hire every type (and many venues cater).
 BUDGET_SHARE: dict[str, float] = {
-    "venue": 0.35,
-    "photographer": 0.10,
-    "videographer": 0.07,
-    "florist": 0.05,
-    "caterer": 0.20,
-    "band": 0.06,
-    "planner": 0.10,
-    "cake": 0.025,
+    "venue": 0.45,
+    "photographer": 0.08,
+    "videographer": 0.06,
+    "florist": 0.04,
+    "caterer": 0.28,
+    "band": 0.05,
+    "planner": 0.08,
+    "cake": 0.02,
     "hair_makeup": 0.03,
 }
 
@@ -130,7 +137,8 @@ LEAD_TIME_MONTHS: dict[str, float] = {
     "cake": 7.5,
     "hair_makeup": 8.0,
 }
-LEAD_TIME_SIGMA = 0.35
+#: Wide on purpose: some couples book two years ahead, others a few weeks before.
+LEAD_TIME_SIGMA = 0.55
 LEAD_TIME_MIN_DAYS = 7
 #: A wedding is at most four years after its enquiry (the quality rule); 1,450 days is under
 #: four calendar years whatever the leap years.
@@ -213,3 +221,37 @@ REVIEW_SHARE = 0.40
 REVIEW_DELAY_DAYS = (7, 60)
 #: Ratings 1..5, skewed high as on every wedding marketplace.
 RATING_SHARE: dict[int, float] = {1: 0.03, 2: 0.04, 3: 0.08, 4: 0.25, 5: 0.60}
+
+# --- Scarcity, choice and weather (platform assumptions, see docs/market-calibration.md) ----
+
+#: Weddings one supplier can serve on one date: a venue has one space, a photographer shoots
+#: one wedding unless it has a second shooter; caterers, florists and cake makers run teams.
+WEDDINGS_PER_DATE: dict[str, int] = {
+    "venue": 1,
+    "photographer": 1,
+    "videographer": 1,
+    "florist": 3,
+    "caterer": 3,
+    "band": 1,
+    "planner": 2,
+    "cake": 5,
+    "hair_makeup": 2,
+}
+#: Share of photographers with a second shooter (two weddings on one date).
+SECOND_SHOOTER_SHARE = 0.35
+#: Each supplier's true price response: the slope of its booking log-odds on
+#: log(couple's budget share / its price) is `propensity.BUDGET_FIT` x lognormal(0, this).
+PRICE_RESPONSE_SIGMA = 0.35
+#: How strongly couples enquire with suppliers whose price fits their budget: the weight of a
+#: supplier falls as exp(-0.5 (log fit / this)^2).
+PRICE_FIT_SIGMA = 0.6
+#: Vendor types whose day depends on the weather (outdoor ceremonies, photos, flowers).
+OUTDOOR_TYPES: tuple[str, ...] = ("venue", "photographer", "videographer", "florist")
+#: Per unit of the fair-weather index (`weather.fair_weather`): outdoor types' share of a
+#: couple's enquiries (log weight) and their booking log-odds.
+WEATHER_DEMAND = 0.25
+WEATHER_CONVERSION = 0.3
+#: Per standard deviation of a supplier's reputation: couples' pull towards it (log weight)
+#: and its booking log-odds.
+QUALITY_CHOICE = 0.3
+QUALITY_CONVERSION = 0.2

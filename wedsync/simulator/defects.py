@@ -15,7 +15,7 @@ from wedsync.simulator.config import DefectRates
 from wedsync.simulator.timeline import SECONDS_PER_DAY, to_day
 
 _BAD_GUEST_COUNTS = ("-4", "-1", "0", "601", "750", "5000")
-_BAD_BUDGETS = ("-100.00", "0.00", "50.00", "300000.00", "999999.00")
+_BAD_BUDGETS = ("-100.00", "0.00", "950.00", "250050.00", "999999.00")
 #: Month-day pairs no calendar has; `{year}` is the wedding's real year.
 _IMPOSSIBLE_DAYS = ("02-30", "02-31", "04-31", "06-31", "09-31", "11-31", "13-01", "00-10")
 _MAX_GUESTS = 600

@@ -16,7 +16,8 @@ import pandas as pd
 from wedsync.exports import EXPORT_START_DATE
 from wedsync.simulator import calibration as cal
 from wedsync.simulator.couples import draw_wedding_plans
-from wedsync.simulator.timeline import SECONDS_PER_DAY, day, midnight
+from wedsync.simulator.timeline import SECONDS_PER_DAY, day, midnight, months_of
+from wedsync.simulator.weather import fair_weather
 from wedsync.vendor_types import VENDOR_TYPES
 
 _TYPE_SHARE = np.array([cal.ENQUIRY_TYPE_SHARE[t] for t in VENDOR_TYPES])
@@ -28,18 +29,34 @@ def enquiry_target(scale: float) -> int:
     return max(200, round(cal.ENQUIRIES_AT_SCALE_ONE * scale))
 
 
+def _draw_rows(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """One column per row of a non-negative weight matrix, drawn in proportion (-1: all zero)."""
+    cumulative = np.cumsum(weights, axis=1)
+    total = cumulative[:, -1]
+    drawn = (cumulative < (rng.random(len(weights)) * total)[:, None]).sum(axis=1)
+    return np.where(total > 0, np.minimum(drawn, weights.shape[1] - 1), -1)
+
+
 def _expand_plans(rng: np.random.Generator, plans: pd.DataFrame, offset: int) -> pd.DataFrame:
-    """Every enquiry a batch of couples makes: vendor type, and when, from its lead time."""
+    """Every enquiry a batch of couples makes: vendor type, and when, from its lead time.
+
+    Outdoor-heavy types draw more of a couple's enquiries when their region's weather in the
+    wedding month is fair (the climate normals), so demand moves with the weather.
+    """
     per_couple = 1 + rng.poisson(cal.EXTRA_ENQUIRIES_PER_COUPLE, len(plans))
     plan = np.repeat(np.arange(len(plans)), per_couple)
-    type_index = rng.choice(len(VENDOR_TYPES), size=len(plan), p=_TYPE_SHARE / _TYPE_SHARE.sum())
+    wedding_date = plans["wedding_date"].to_numpy()[plan]
+    weather = fair_weather(plans["region"].to_numpy()[plan], months_of(wedding_date))
+    outdoor = np.isin(np.array(VENDOR_TYPES), cal.OUTDOOR_TYPES)
+    type_weights = _TYPE_SHARE * np.exp(cal.WEATHER_DEMAND * np.outer(weather, outdoor))
+    type_index = _draw_rows(rng, type_weights)
     lead_days = (
         _LEAD_MONTHS[type_index]
         * cal.DAYS_PER_MONTH
         * rng.lognormal(0.0, cal.LEAD_TIME_SIGMA, len(plan))
     )
-    lead_days = np.clip(np.round(lead_days), cal.LEAD_TIME_MIN_DAYS, cal.LEAD_TIME_MAX_DAYS)
-    wedding_date = plans["wedding_date"].to_numpy()[plan]
+    # No upper clip at the four-year horizon rule: a rare longer lead is the rule's to flag.
+    lead_days = np.maximum(np.round(lead_days), cal.LEAD_TIME_MIN_DAYS)
     created_at = (wedding_date - lead_days.astype("timedelta64[D]")).astype(
         "datetime64[s]"
     ) + rng.integers(7 * 3600, SECONDS_PER_DAY, len(plan)).astype("timedelta64[s]")
@@ -90,69 +107,63 @@ def draw_plans_and_enquiries(
     return all_plans, all_enquiries
 
 
-def _weighted_pick(
-    rng: np.random.Generator, candidates: np.ndarray, weights: np.ndarray, n: int
+def _choice_weights(
+    enquiries: pd.DataFrame, rows: np.ndarray, suppliers: pd.DataFrame, candidates: np.ndarray
 ) -> np.ndarray:
-    return candidates[rng.choice(len(candidates), size=n, p=weights / weights.sum())]
+    """How much each couple (row) is drawn to each candidate supplier (column).
+
+    Popularity and reputation draw couples; a price far from the couple's budget for the type
+    (either way) puts them off; a supplier not yet on the platform, or a venue too small for
+    the guest list, is never asked.
+    """
+    share = np.array([cal.BUDGET_SHARE[t] for t in enquiries["vendor_type"].to_numpy()[rows]])
+    budget = enquiries["budget_gbp"].to_numpy()[rows] * share
+    price = suppliers["base_price_gbp"].to_numpy()[candidates]
+    fit = np.log(budget[:, None] / price[None, :]) / cal.PRICE_FIT_SIGMA
+    appeal = suppliers["popularity"].to_numpy()[candidates] * np.exp(
+        cal.QUALITY_CHOICE * suppliers["quality"].to_numpy()[candidates]
+    )
+    joined = (
+        suppliers["joined_at"].to_numpy()[candidates][None, :]
+        <= (enquiries["created_at"].to_numpy()[rows][:, None])
+    )
+    capacity = suppliers["capacity"].to_numpy()[candidates]
+    seats = np.isnan(capacity)[None, :] | (
+        capacity[None, :] >= enquiries["guest_count"].to_numpy()[rows][:, None]
+    )
+    return appeal[None, :] * np.exp(-0.5 * fit**2) * joined * seats
 
 
 def assign_suppliers(
     rng: np.random.Generator, enquiries: pd.DataFrame, suppliers: pd.DataFrame
 ) -> pd.DataFrame:
-    """Give each enquiry a supplier of its vendor type that had joined by then.
+    """Give each enquiry a supplier of its vendor type, chosen by fit to the couple.
 
-    Most couples ask local suppliers; popular suppliers draw more enquiries. A venue must seat
-    the couple's guests; a couple asks a supplier at most once. Enquiries no supplier can take
-    (a guest list larger than every venue) are dropped.
+    Most couples ask local suppliers (the others, or a couple with no local supplier that
+    fits, look nationally); the weights are `_choice_weights`. A couple asks a supplier at
+    most once. Enquiries no supplier can take (more guests than any venue seats) are dropped.
     """
     chosen = np.full(len(enquiries), -1, dtype=np.int64)
     local = rng.random(len(enquiries)) < cal.LOCAL_ENQUIRY_SHARE
     vendor_type = enquiries["vendor_type"].to_numpy()
     couple_region = enquiries["couple_region"].to_numpy()
-    created_at = enquiries["created_at"].to_numpy()
-    popularity = suppliers["popularity"].to_numpy()
-    joined_at = suppliers["joined_at"].to_numpy()
+    supplier_type = suppliers["vendor_type"].to_numpy()
+    supplier_region = suppliers["region"].to_numpy()
     for vt in VENDOR_TYPES:
-        of_type = np.flatnonzero(suppliers["vendor_type"].to_numpy() == vt)
+        of_type = np.flatnonzero(supplier_type == vt)
         is_type = vendor_type == vt
         for region in cal.REGIONS:
-            nearby = of_type[suppliers["region"].to_numpy()[of_type] == region]
+            nearby = of_type[supplier_region[of_type] == region]
             rows = np.flatnonzero(is_type & local & (couple_region == region))
             if len(nearby) and len(rows):
-                chosen[rows] = _weighted_pick(rng, nearby, popularity[nearby], len(rows))
+                picked = _draw_rows(rng, _choice_weights(enquiries, rows, suppliers, nearby))
+                chosen[rows] = np.where(picked >= 0, nearby[np.maximum(picked, 0)], -1)
         rows = np.flatnonzero(is_type & (chosen < 0))
-        chosen[rows] = _weighted_pick(rng, of_type, popularity[of_type], len(rows))
-        # A supplier who joined after the enquiry is swapped for one already on the platform.
-        by_join = of_type[np.argsort(joined_at[of_type], kind="stable")]
-        rows = np.flatnonzero(is_type & (joined_at[np.maximum(chosen, 0)] > created_at))
-        on_platform = np.searchsorted(joined_at[by_join], created_at[rows], side="right")
-        chosen[rows] = by_join[(rng.random(len(rows)) * on_platform).astype(np.int64)]
-    enquiries = enquiries.assign(supplier=chosen)
-    enquiries = _seat_venue_guests(rng, enquiries, suppliers)
+        if len(rows):
+            picked = _draw_rows(rng, _choice_weights(enquiries, rows, suppliers, of_type))
+            chosen[rows] = np.where(picked >= 0, of_type[np.maximum(picked, 0)], -1)
+    enquiries = enquiries.assign(supplier=chosen)[chosen >= 0]
     return enquiries.drop_duplicates(["plan", "supplier"]).reset_index(drop=True)
-
-
-def _seat_venue_guests(
-    rng: np.random.Generator, enquiries: pd.DataFrame, suppliers: pd.DataFrame
-) -> pd.DataFrame:
-    """Move venue enquiries whose guests exceed the capacity to a venue large enough."""
-    capacity = suppliers["capacity"].to_numpy()
-    venues = np.flatnonzero(suppliers["vendor_type"].to_numpy() == "venue")
-    supplier = enquiries["supplier"].to_numpy().copy()
-    guests = enquiries["guest_count"].to_numpy()
-    too_small = np.flatnonzero(
-        (enquiries["vendor_type"].to_numpy() == "venue") & (capacity[supplier] < guests)
-    )
-    joined_at = suppliers["joined_at"].to_numpy()
-    created_at = enquiries["created_at"].to_numpy()
-    seated = np.ones(len(enquiries), dtype=bool)
-    for row in too_small:
-        large = venues[(capacity[venues] >= guests[row]) & (joined_at[venues] <= created_at[row])]
-        if len(large):
-            supplier[row] = large[rng.integers(0, len(large))]
-        else:
-            seated[row] = False
-    return enquiries.assign(supplier=supplier)[seated]
 
 
 def add_channel_and_response(rng: np.random.Generator, enquiries: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from wedsync.exports import EXPORT_START_DATE
+from wedsync.exports import EXPORT_START_DATE, mark_exports_complete
 from wedsync.simulator import tables
 from wedsync.simulator.config import DEFECT_TYPES, SimulationConfig
 from wedsync.simulator.couples import finish_couples
@@ -20,7 +20,7 @@ from wedsync.simulator.enquiries import (
     enquiry_target,
 )
 from wedsync.simulator.outcomes import draw_booked_at, make_bookings, make_payments, make_reviews
-from wedsync.simulator.propensity import booking_probability
+from wedsync.simulator.play import enquiry_outcomes, play_market, supplier_market
 from wedsync.simulator.suppliers import make_suppliers
 from wedsync.simulator.timeline import midnight
 from wedsync.simulator.writer import staging_dir, swap_in, write_entity, write_truth
@@ -94,12 +94,12 @@ def simulate(config: SimulationConfig) -> SimulationSummary:
     suppliers = make_suppliers(rng, config.scale, config.as_of)
     plans, enquiries = draw_plans_and_enquiries(rng, config.as_of, enquiry_target(config.scale))
     enquiries = add_channel_and_response(rng, assign_suppliers(rng, enquiries, suppliers))
-    enquiries["true_probability"] = booking_probability(enquiries, suppliers)
-    enquiries["booked"] = rng.random(len(enquiries)) < enquiries["true_probability"].to_numpy()
+    enquiries["booked"] = False
     enquiries["booked_at"] = draw_booked_at(rng, enquiries)
     enquiries = inject_enquiry_defects(
         rng, enquiries, suppliers["capacity"].to_numpy(), config.defect_rates, as_of_at
     )
+    enquiries = play_market(rng, enquiries, suppliers)
 
     first_enquiry_at = enquiries.groupby("plan")["created_at"].min()
     couples = finish_couples(
@@ -120,14 +120,7 @@ def simulate(config: SimulationConfig) -> SimulationSummary:
         "reviews": tables.review_rows(make_reviews(rng, bookings, as_of_at)),
     }
 
-    clean = enquiries[enquiries["defect_type"].isna()]
-    outcomes = pd.DataFrame(
-        {
-            "enquiry_id": clean["enquiry_id"].to_numpy(),
-            "true_probability": clean["true_probability"].to_numpy(),
-            "booked": clean["booked"].to_numpy(dtype=bool),
-        }
-    )
+    outcomes = enquiry_outcomes(enquiries[enquiries["defect_type"].isna()])
     defects = _defect_truth(enquiries, bookings)
     defect_counts = {kind: int((defects["defect_type"] == kind).sum()) for kind in DEFECT_TYPES}
     rows = {entity: len(frame) for entity, frame in exports.items()}
@@ -145,7 +138,8 @@ def simulate(config: SimulationConfig) -> SimulationSummary:
         write_entity(staging, entity, frame, config.file_format)
         for entity, frame in exports.items()
     )
-    write_truth(staging, outcomes, defects, manifest)
+    write_truth(staging, outcomes, defects, manifest, supplier_market(suppliers))
+    mark_exports_complete(staging)
     swap_in(config.landing_dir, staging)
     return SimulationSummary(
         rows, defect_counts, booking_rate, files, time.perf_counter() - started

@@ -53,10 +53,12 @@ def _spread_then_weighted(
 
 
 def make_suppliers(rng: np.random.Generator, scale: float, as_of: dt.date) -> pd.DataFrame:
-    """Suppliers with typed columns, plus `popularity` (how much demand each one draws).
+    """Suppliers with typed columns, plus what the market knows and the exports do not:
 
-    Popularity only shapes how many enquiries a supplier receives, never whether an enquiry
-    books, so the booking probability stays a function of exported columns.
+    `popularity` (how much demand each one draws), `quality` (a standard-normal reputation
+    that shows in its reviews and in how couples choose), `price_response` (its true slope of
+    booking log-odds on budget fit, the truth price advice is judged against) and
+    `weddings_per_date` (a venue one, a photographer one unless it has a second shooter).
     """
     count = supplier_count(scale)
     vendor_type = _spread_then_weighted(rng, count, VENDOR_TYPES, cal.SUPPLIER_TYPE_SHARE)
@@ -106,5 +108,17 @@ def make_suppliers(rng: np.random.Generator, scale: float, as_of: dt.date) -> pd
             "capacity": capacity,
             "joined_at": joined_at,
             "popularity": rng.lognormal(0.0, 0.6, count),
+            "quality": rng.standard_normal(count),
+            "price_response": rng.lognormal(0.0, cal.PRICE_RESPONSE_SIGMA, count),
+            "weddings_per_date": _weddings_per_date(rng, vendor_type),
         }
     )
+
+
+def _weddings_per_date(rng: np.random.Generator, vendor_type: np.ndarray) -> np.ndarray:
+    """How many weddings each supplier can serve on one date."""
+    per_date = np.array([cal.WEDDINGS_PER_DATE[t] for t in vendor_type], dtype=np.int64)
+    second_shooter = (vendor_type == "photographer") & (
+        rng.random(len(vendor_type)) < cal.SECOND_SHOOTER_SHARE
+    )
+    return per_date + second_shooter

@@ -63,13 +63,32 @@ def write_entity(root: Path, entity: str, frame: pd.DataFrame, file_format: str)
 
 
 def write_truth(
-    root: Path, outcomes: pd.DataFrame, defects: pd.DataFrame, manifest: dict[str, Any]
+    root: Path,
+    outcomes: pd.DataFrame,
+    defects: pd.DataFrame,
+    manifest: dict[str, Any],
+    suppliers: pd.DataFrame,
 ) -> None:
-    """`enquiry_outcomes.parquet`, `defects.parquet` and `manifest.json` under `_truth/`."""
+    """`enquiry_outcomes.parquet`, `defects.parquet`, `supplier_market.parquet` and
+    `manifest.json` under `_truth/` (docs/internals.md, "Truth")."""
     folder = truth_dir(root)
     folder.mkdir(parents=True, exist_ok=True)
     outcome_schema = pa.schema(
-        [("enquiry_id", pa.string()), ("true_probability", pa.float64()), ("booked", pa.bool_())]
+        [
+            ("enquiry_id", pa.string()),
+            ("true_probability", pa.float64()),
+            ("booked", pa.bool_()),
+            ("booked_at", pa.timestamp("s", tz="UTC")),
+            *((name, pa.float64()) for name in outcomes.columns[4:]),
+        ]
+    )
+    supplier_schema = pa.schema(
+        [
+            ("supplier_id", pa.string()),
+            ("price_response", pa.float64()),
+            ("quality", pa.float64()),
+            ("weddings_per_date", pa.int64()),
+        ]
     )
     defect_schema = pa.schema(
         [
@@ -80,6 +99,7 @@ def write_truth(
     for frame, schema, name in (
         (outcomes, outcome_schema, "enquiry_outcomes.parquet"),
         (defects, defect_schema, "defects.parquet"),
+        (suppliers, supplier_schema, "supplier_market.parquet"),
     ):
         table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
         pq.write_table(table.replace_schema_metadata(None), folder / name)

@@ -2,8 +2,10 @@
 
 `raw.events` is partitioned by the month of `occurred_at` so that old months can be detached and
 archived whole. A unique constraint on a partitioned table must include the partition key, so the
-idempotency key `event_id` lives in its own table, `raw.event_ids`: an event is stored only when its
-id was new, in the same transaction, so a replay can never store it twice.
+idempotency key lives in its own table, `raw.event_ids`: an event is stored only when its id was
+new, in the same transaction, so a replay can never store it twice. Ids are scoped to their
+supplier (the key is supplier + event id): one supplier cannot claim another's ids, nor learn
+from the duplicates count whether one exists.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ create index if not exists events_supplier_time on raw.events (supplier_id, occu
 create index if not exists events_received_at on raw.events (received_at);
 
 create table if not exists raw.event_ids (
-    event_id    uuid        primary key,
-    received_at timestamptz not null default now()
+    supplier_id text        not null,
+    event_id    uuid        not null,
+    received_at timestamptz not null default now(),
+    primary key (supplier_id, event_id)
 );
 
 create table if not exists raw.events_rejected (
@@ -41,6 +45,24 @@ create table if not exists raw.events_rejected (
     payload     text        not null,
     api_key_id  text
 );
+"""
+
+# Ids were once global across suppliers (one supplier could claim another's ids first, and the
+# duplicates count told it whether an id existed). An older warehouse keeps its ids, each under
+# the supplier whose event it was; an id whose event is gone has no owner left and is dropped.
+_TENANT_SCOPED_IDS = """
+do $$ begin
+    if not exists (select 1 from pg_attribute
+                   where attrelid = 'raw.event_ids'::regclass and attname = 'supplier_id'
+                     and not attisdropped) then
+        alter table raw.event_ids add column supplier_id text;
+        update raw.event_ids as claimed set supplier_id = stored.supplier_id
+        from raw.events as stored where stored.event_id = claimed.event_id;
+        delete from raw.event_ids where supplier_id is null;
+        alter table raw.event_ids alter column supplier_id set not null,
+            drop constraint event_ids_pkey, add primary key (supplier_id, event_id);
+    end if;
+end $$;
 """
 
 MONTHS_AHEAD = 3
@@ -83,5 +105,6 @@ def apply_event_tables(conn: psycopg.Connection, today: dt.date | None = None) -
     """Create the event tables and the partitions of this month and the next three."""
     today = today or dt.datetime.now(dt.UTC).date()
     conn.execute(EVENT_TABLES_DDL)
+    conn.execute(_TENANT_SCOPED_IDS)
     for month in months_between(today, today + dt.timedelta(days=31 * MONTHS_AHEAD)):
         conn.execute(partition_ddl(month))

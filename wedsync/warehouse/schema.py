@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
+from wedsync.warehouse.erasure import apply_erasure
 from wedsync.warehouse.event_tables import apply_event_tables
+from wedsync.warehouse.privileges import apply_privileges
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,16 @@ create table if not exists quality.quarantine (
 );
 create index if not exists quarantine_table_key on quality.quarantine (table_name, row_key);
 
+-- Failed Dagster runs, one row each, for the platform team (written by the run-failure sensor).
+create table if not exists quality.pipeline_alerts (
+    run_id       text        primary key,
+    job_name     text        not null,
+    partition    text,
+    failed_steps text[]      not null default '{}',
+    message      text        not null,
+    raised_at    timestamptz not null default now()
+);
+
 create table if not exists quality.check_results (
     id               bigserial   primary key,
     rule_id          text        not null,
@@ -214,6 +226,16 @@ create table if not exists app.api_usage (
     primary key (key_id, day, endpoint)
 );
 
+-- Every good pgBackRest backup (`wedsync backup now`, the nightly Dagster schedule), so
+-- `/readyz` can say how old the newest restorable backup is.
+create table if not exists app.backups (
+    label       text        primary key,
+    kind        text        not null,
+    started_at  timestamptz not null,
+    finished_at timestamptz not null,
+    size_bytes  bigint      not null
+);
+
 create table if not exists app.dataset_versions (
     dataset    text        primary key,
     version    bigint      not null,
@@ -261,3 +283,5 @@ def apply_schema(conn: psycopg.Connection) -> None:
         for table in RAW_TABLES.values():
             conn.execute(raw_table_ddl(table))
         apply_event_tables(conn)
+        apply_erasure(conn)
+        apply_privileges(conn)

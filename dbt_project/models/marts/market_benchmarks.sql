@@ -1,7 +1,7 @@
 -- What a typical supplier achieves, per vendor type, region and quarter of enquiry: the
 -- 25th/50th/75th percentiles across suppliers of conversion, listed price and first-response
 -- time. A cell is published only when at least `benchmark_min_suppliers` suppliers
--- contribute, so no single supplier can be identified from a benchmark.
+-- contribute (`enough_suppliers`), so no single supplier can be identified from a benchmark.
 {{ config(indexes=[{'columns': ['vendor_type', 'region', 'quarter'], 'unique': true}]) }}
 
 with supplier_quarters as (
@@ -33,4 +33,4 @@ select
     {%- endfor %}
 from supplier_quarters
 group by quarter, vendor_type, region
-having count(*) >= {{ var('benchmark_min_suppliers') }}
+having {{ enough_suppliers() }}

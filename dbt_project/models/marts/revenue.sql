@@ -1,6 +1,7 @@
 -- Money by the month of the wedding, per vendor type and region: what standing bookings are
 -- worth, what couples have paid (deposits and balances), and what is still outstanding.
--- Revenue is recognised in the wedding's month, when the supplier delivers.
+-- Revenue is recognised in the wedding's month, when the supplier delivers. A market with
+-- fewer than `benchmark_min_suppliers` suppliers is not published (k-anonymity).
 {{ config(indexes=[{'columns': ['month', 'vendor_type', 'region'], 'unique': true}]) }}
 
 select
@@ -17,3 +18,4 @@ from {{ ref('fct_bookings') }}
 where not is_cancelled
   and wedding_month is not null
 group by wedding_month, vendor_type, region
+having {{ enough_suppliers() }}

@@ -1,5 +1,6 @@
 -- Demand by the month of the wedding: how many couples asked about, and booked, weddings in
 -- each month, per vendor type and region. Enquiries without a real wedding date are left out.
+-- A market with fewer than `benchmark_min_suppliers` suppliers is not published (k-anonymity).
 {{ config(indexes=[{'columns': ['month', 'vendor_type', 'region'], 'unique': true}]) }}
 
 select
@@ -13,3 +14,4 @@ select
 from {{ ref('fct_enquiries') }}
 where wedding_month is not null
 group by wedding_month, vendor_type, region
+having {{ enough_suppliers() }}

@@ -1,6 +1,7 @@
 -- Demand by the month couples enquire, per vendor type and region: volume, conversion,
 -- average booking value, change against the same month a year earlier, and which share of
--- the month's enquiries are for peak-season (April-September) weddings.
+-- the month's enquiries are for peak-season (April-September) weddings. A market with fewer
+-- than `benchmark_min_suppliers` suppliers is not published, this year nor as a prior year.
 {{ config(indexes=[{'columns': ['month', 'vendor_type', 'region'], 'unique': true}]) }}
 
 with monthly as (
@@ -16,6 +17,7 @@ with monthly as (
     from {{ ref('fct_enquiries') }}
     where enquiry_month is not null
     group by enquiry_month, vendor_type, region
+    having {{ enough_suppliers() }}
 )
 
 select

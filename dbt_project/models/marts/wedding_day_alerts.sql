@@ -44,6 +44,6 @@ select
         as has_unpaid_balance,
     nullif(details.missing_details, '') as missing_details
 from upcoming
-join details on details.booking_id = upcoming.booking_id
+inner join details on details.booking_id = upcoming.booking_id
 where upcoming.deposit_outstanding_gbp + upcoming.balance_outstanding_gbp > 0
    or details.missing_details <> ''

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster_dbt import dbt_assets
+from dagster_dbt import DagsterDbtTranslatorSettings, dbt_assets
 
 from orchestration.defs.dbt.build_args import FullRefreshRefused, dbt_build_args
 from orchestration.defs.dbt.config import DbtBuildConfig
@@ -32,7 +32,10 @@ TABLE_RELATIONS = table_relations(json.loads(MANIFEST_PATH.read_text()))
 @dbt_assets(
     manifest=MANIFEST_PATH,
     project=wedsync_dbt_project,
-    dagster_dbt_translator=WedsyncDbtTranslator(),
+    # Each model links to its SQL file in the Dagster UI.
+    dagster_dbt_translator=WedsyncDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_code_references=True)
+    ),
     name="wedsync_dbt_models",
     # One dbt build at a time per deployment (deploy/dagster.yaml limits every pool to 1).
     pool="dbt",

@@ -11,22 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-SATURDAY = 5
+from wedsync.wedding_day import WeddingDayRefused, refuse_on_wedding_day
 
 
-class FullRefreshRefused(RuntimeError):
+class FullRefreshRefused(WeddingDayRefused):
     """A full refresh was asked for on a wedding day without forcing it."""
 
 
 def check_full_refresh_allowed(today: dt.date, *, force_on_wedding_day: bool) -> None:
     """Raise `FullRefreshRefused` when `today` is a Saturday and the run is not forced."""
-    if today.weekday() == SATURDAY and not force_on_wedding_day:
-        raise FullRefreshRefused(
-            f"full_refresh refused on Saturday {today.isoformat()}: Saturday is the wedding "
-            "day, when suppliers read their dashboards and a full refresh would empty and "
-            "rebuild the marts they serve from. Run an incremental build now, or set "
-            "force_on_wedding_day: true in the run config to rebuild anyway."
+    try:
+        refuse_on_wedding_day(
+            "full_refresh",
+            "a full refresh would empty and rebuild the marts they serve from",
+            today,
+            force=force_on_wedding_day,
+            how_to_force="Run an incremental build now, or set force_on_wedding_day: true in "
+            "the run config to rebuild anyway.",
         )
+    except WeddingDayRefused as refusal:
+        raise FullRefreshRefused(str(refusal)) from None
 
 
 def dbt_build_args(

@@ -22,6 +22,9 @@ from pydantic import Field
 from orchestration.defs.dbt.project import wedsync_dbt_project
 from wedsync.settings import get_settings
 
+#: The profile target Dagster builds: production schema names (see profiles.yml).
+PROD_TARGET = "prod"
+
 #: The dbt next to the running interpreter: the venv's, even when the venv is not on PATH.
 VENV_DBT = str(Path(sys.executable).parent / "dbt")
 
@@ -62,5 +65,7 @@ def dbt_resource(database_url: str | None = None) -> WarehouseDbtCliResource:
     return WarehouseDbtCliResource(
         project_dir=wedsync_dbt_project,
         dbt_executable=VENV_DBT,
+        # The deployment's schemas; an analyst's shell defaults to `dev` (profiles.yml).
+        target=PROD_TARGET,
         database_url=database_url or get_settings().database_url,
     )

@@ -3,9 +3,13 @@
 Each asset COPYs its entity's export files for the selected export dates into `raw.<entity>`,
 replacing what an earlier load of the same dates put there, so re-running a partition (or a
 backfill) is safe. Backfills run as a single run over the whole range.
+
+A date whose export is not complete (no `_SUCCESS` marker) fails its partition, naming the
+date: a night that never arrived is a red partition in the UI, never a green 0-row load.
 """
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 from psycopg import sql
@@ -13,6 +17,7 @@ from psycopg import sql
 from orchestration.defs.ingestion.partitions import export_date_partitions
 from orchestration.defs.ingestion.resources import LandingZoneResource
 from orchestration.resources import WarehouseResource
+from wedsync.exports import EXPORT_COMPLETE_MARKER, export_marker
 from wedsync.warehouse.ingest import load_exports
 from wedsync.warehouse.schema import RAW_TABLES, RawTable
 
@@ -26,6 +31,22 @@ def _preview_markdown(columns: list[str], rows: list[tuple[object, ...]]) -> str
         "| " + " | ".join("" if v is None else str(v) for v in row) + " |\n" for row in rows
     )
     return header + body
+
+
+def require_complete_exports(landing_dir: Path, dates: list[dt.date]) -> None:
+    """Fail, naming the dates, when any of `dates` has no complete export in the landing dir."""
+    missing = [day for day in dates if not export_marker(landing_dir, day).exists()]
+    if missing:
+        shown = ", ".join(day.isoformat() for day in missing[:10])
+        raise dg.Failure(
+            description=(
+                f"{len(missing)} export date(s) not complete in {landing_dir}: {shown}"
+                f"{' …' if len(missing) > 10 else ''} (no {EXPORT_COMPLETE_MARKER} marker). "
+                "The platform's export of that night has not landed; the landing sensor loads "
+                "it when it does."
+            ),
+            metadata={"missing_export_dates": [day.isoformat() for day in missing]},
+        )
 
 
 def build_export_asset(table: RawTable) -> dg.AssetsDefinition:
@@ -47,6 +68,7 @@ def build_export_asset(table: RawTable) -> dg.AssetsDefinition:
         landing_zone: LandingZoneResource,
     ) -> dg.MaterializeResult:
         dates = [dt.date.fromisoformat(key) for key in context.partition_keys]
+        require_complete_exports(landing_zone.path, dates)
         target = sql.Identifier("raw", table.name)
         with warehouse.connection() as conn:
             results = load_exports(conn, table.name, landing_zone.path, dates)

@@ -1,9 +1,11 @@
 """The booking-probability model and the scores it gives open enquiries.
 
-`ml/booking_probability_model` trains on `features.ml_booking_features` (a dbt model), logs a
-run to MLflow and registers a version, which becomes `champion` only if it beats the current
-one on the same test enquiries. `predictions/booking_probability` scores every open enquiry
-with whichever version is champion, so a worse training never changes what suppliers see.
+`ml/booking_probability_model` trains the at-enquiry model on settled rows of
+`features.ml_booking_features` (a dbt model), logs a run to MLflow and registers a version,
+which becomes `champion` only if a paired bootstrap shows it beats the current one on the
+same test enquiries without worse calibration. `predictions/booking_probability` scores every
+open enquiry with whichever version is champion, conditioned on the enquiry's age by the
+booking-lag hazard, so a worse training never changes what suppliers see.
 """
 
 import datetime as dt
@@ -13,7 +15,9 @@ from mlflow.tracking import MlflowClient
 from pydantic import Field
 
 from ml.candidates import CANDIDATES
+from ml.evaluation import EMBARGO_DAYS, WINDOW_DAYS, as_of_date, settled_enquiries
 from ml.features import open_enquiries, read_booking_features
+from ml.hazard import BookingLagHazard
 from ml.publish import train_and_register
 from ml.registry import REGISTERED_MODEL, champion_version, load_version
 from ml.scoring import replace_predictions, score_enquiries
@@ -28,14 +32,19 @@ BOOKING_PREDICTIONS = dg.AssetKey(["predictions", "booking_probability"])
 
 
 class BookingModelConfig(dg.Config):
-    """Which candidates compete, and how much of the newest labelled history is held out."""
+    """Which candidates compete, and the windows they are judged on."""
 
     candidates: list[str] = Field(
         default_factory=lambda: list(CANDIDATES),
         description=f"Candidate models to fit; any of {sorted(CANDIDATES)}.",
     )
-    holdout_fraction: float = Field(
-        default=0.2, description="Share of the newest labelled enquiries used as the test window."
+    embargo_days: int = Field(
+        default=EMBARGO_DAYS,
+        description="The newest days whose outcomes are not settled: never used as labels.",
+    )
+    window_days: int = Field(
+        default=WINDOW_DAYS,
+        description="Length of the test window (just before the embargo) and of validation.",
     )
 
 
@@ -67,7 +76,11 @@ def booking_probability_model(
     with warehouse.connection() as conn:
         enquiries = read_booking_features(conn)
     published = train_and_register(
-        enquiries, config.candidates, config.holdout_fraction, truth_dir(landing_zone.path)
+        enquiries,
+        config.candidates,
+        truth_dir(landing_zone.path),
+        config.embargo_days,
+        config.window_days,
     )
     decision = published.decision
     context.log.info(f"booking_probability v{published.version}: {decision.reason}")
@@ -78,7 +91,11 @@ def booking_probability_model(
         "promotion": dg.MetadataValue.text(decision.reason),
         "mlflow_run_id": dg.MetadataValue.text(published.run_id),
         "train_rows": dg.MetadataValue.int(len(published.result.train)),
-        "test_rows": dg.MetadataValue.int(len(published.result.test)),
+        **{
+            name: dg.MetadataValue.text(value)
+            for window in ("validation", "test")
+            for name, value in published.result.windows.describe(window).items()
+        },
         **_metrics_metadata("test", published.result.test_metrics),
         **_metrics_metadata("validation_roc_auc", published.result.validation_auc),
     }
@@ -114,18 +131,27 @@ def booking_probability_predictions(
     champion = load_version(version)
     scored_at = dt.datetime.now(dt.UTC)
     with warehouse.connection() as conn:
-        open_now = open_enquiries(read_booking_features(conn))
-        scores = score_enquiries(champion, open_now)
+        enquiries = read_booking_features(conn)
+        as_of = as_of_date(enquiries)
+        settled = settled_enquiries(enquiries, as_of)
+        hazard = BookingLagHazard.fit(settled.loc[settled["booked"] == 1, "days_to_booking"])
+        scores = score_enquiries(champion, open_enquiries(enquiries), hazard, as_of)
         written = replace_predictions(conn, scores, version, scored_at)
     context.log.info(f"scored {written} open enquiries with booking_probability v{version}")
     metadata: dict[str, dg.MetadataValue] = {
         "dagster/row_count": dg.MetadataValue.int(written),
         "model_version": dg.MetadataValue.text(version),
         "scored_at": dg.MetadataValue.text(scored_at.isoformat()),
+        "as_of": dg.MetadataValue.text(f"{as_of:%Y-%m-%d}"),
+        "horizon_days": dg.MetadataValue.int(hazard.horizon_days),
+        "lag_hazard_bookings": dg.MetadataValue.int(hazard.bookings),
     }
     if written:
         mean_probability = float(scores["probability"].mean())
         metadata["mean_probability"] = dg.MetadataValue.float(mean_probability)
+        metadata["mean_probability_at_enquiry"] = dg.MetadataValue.float(
+            float(scores["probability_at_enquiry"].mean())
+        )
     return dg.MaterializeResult(metadata=metadata)
 
 

@@ -1,4 +1,4 @@
-"""Seasonal demand 12 months ahead: `predictions/demand_forecast`, backtested in MLflow."""
+"""Seasonal demand 12 months ahead: `predictions/demand_forecast`, judged per horizon in MLflow."""
 
 import datetime as dt
 
@@ -13,6 +13,7 @@ from ml.demand.publish import (
     read_climate_normals,
     replace_demand_forecast,
 )
+from ml.demand.report import BASELINES, replace_forecast_scores
 from orchestration.defs.ml.resources import MlflowResource
 from orchestration.resources import WarehouseResource
 
@@ -23,10 +24,13 @@ CLIMATE_NORMALS = dg.AssetKey(["seeds", "uk_climate_normals"])
 
 
 class DemandForecastConfig(dg.Config):
-    """How far back the rolling-origin backtest reaches."""
+    """How many complete wedding months choose the method, and how many later ones report it."""
 
-    backtest_origins: int = Field(
-        default=12, ge=1, description="Monthly forecast origins the backtest replays."
+    validation_months: int = Field(
+        default=6, ge=1, description="Wedding months the method is chosen on."
+    )
+    test_months: int = Field(
+        default=6, ge=1, description="Later wedding months the chosen method is reported on."
     )
 
 
@@ -45,9 +49,11 @@ def demand_forecast(
 ) -> dg.MaterializeResult:
     """predictions.demand_forecast: enquiries and bookings per vendor type x region, 12 months.
 
-    Every method (seasonal naive, pickup on what is already booked, Poisson boosting with and
-    without climate normals) is replayed by rolling-origin backtest; the lowest-WAPE one per
-    target is published. Same definitions as marts.seasonal_bookings (by wedding month).
+    Every method (on-the-books and seasonal-naive baselines, pickup, Poisson boosting with and
+    without climate normals) forecasts the last complete wedding months at horizons 1-12 from
+    rolling origins; the method with the lowest WAPE on the validation months is published and
+    reported on the later test months, per horizon, on totals and on pickup (demand not yet on
+    the books). Scores: predictions.demand_forecast_scores and _climate, and MLflow.
     """
     experiment_id = mlflow.activate(FORECAST_EXPERIMENT)
     with warehouse.connection() as conn:
@@ -58,30 +64,35 @@ def demand_forecast(
             raise dg.Failure(str(missing)) from missing
     if history.empty:
         raise dg.Failure("marts.fct_enquiries has no dated enquiries to forecast from")
-    forecast = forecast_demand(history, normals, config.backtest_origins)
+    try:
+        forecast = forecast_demand(history, normals, config.validation_months, config.test_months)
+    except ValueError as short:
+        raise dg.Failure(str(short)) from short
     run_id = log_forecast_run(forecast, experiment_id)
     with warehouse.connection() as conn:
         written = replace_demand_forecast(conn, forecast, run_id, dt.datetime.now(dt.UTC))
+        replace_forecast_scores(
+            conn, forecast.scores, forecast.climate, forecast.windows, forecast.methods, run_id
+        )
     verdict = forecast.climate_verdict
     context.log.info(f"demand forecast from {month_start(forecast.origin)}: climate {verdict}")
+    test_from, test_to = forecast.windows.test
     metadata: dict[str, dg.MetadataValue] = {
         "dagster/row_count": dg.MetadataValue.int(written),
         "forecast_origin": dg.MetadataValue.text(month_start(forecast.origin).isoformat()),
-        "backtest_origins": dg.MetadataValue.int(len(forecast.backtest_origins)),
+        "test_window": dg.MetadataValue.text(
+            f"{month_start(test_from):%Y-%m}..{month_start(test_to - 1):%Y-%m}"
+        ),
         "mlflow_run_id": dg.MetadataValue.text(run_id),
         "climate_normals": dg.MetadataValue.text(verdict),
-        "backtest": dg.MetadataValue.md(forecast.backtest.scores.round(4).to_markdown(index=False)),
     }
-    for name, change in forecast.climate_effect().items():
-        metadata[f"climate_effect_{name}"] = dg.MetadataValue.float(change)
     for target in TARGETS:
         method = forecast.methods[target]
         metadata[f"{target}_method"] = dg.MetadataValue.text(method)
-        for metric in ("wape", "mase"):
-            metadata[f"{target}_{metric}"] = dg.MetadataValue.float(
-                forecast.backtest.score(method, target, metric)
-            )
-            metadata[f"{target}_seasonal_naive_{metric}"] = dg.MetadataValue.float(
-                forecast.backtest.score("seasonal_naive", target, metric)
-            )
+        for compared in (method, *BASELINES):
+            name = "model" if compared == method else compared
+            for metric in ("wape", "mase", "pickup_wape", "pickup_mase"):
+                metadata[f"{target}_test_{name}_{metric}"] = dg.MetadataValue.float(
+                    forecast.score("test", target, compared, metric)
+                )
     return dg.MaterializeResult(metadata=metadata)

@@ -4,6 +4,7 @@ Error rules are blocking: a check that fails with severity ERROR (more bad rows 
 tolerates) stops downstream assets in the same run. Within the tolerance the check fails with
 severity WARN: the offending rows are quarantined and the batch is still used. A rule GX could
 not evaluate fails the step (`dg.Failure`), so a broken check is never mistaken for dirty data.
+In an export run the verdict counts the rows of the nights that run loaded (`scope.py`).
 """
 
 import json
@@ -16,6 +17,7 @@ from expectations.catalogue import RULES
 from expectations.rule import Rule
 from expectations.runner import RuleOutcome
 from orchestration.defs.quality.resources import GreatExpectationsResource
+from orchestration.defs.quality.scope import can_scope, export_dates_of_run, scoped_outcome
 
 SAMPLE_SIZE = 20
 
@@ -80,6 +82,9 @@ def build_rule_check(rule: Rule) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext, great_expectations: GreatExpectationsResource
     ) -> dg.AssetCheckResult:
         outcome = great_expectations.evaluate_and_record(rule)
+        nights = export_dates_of_run(context.run.tags) if can_scope(rule) else None
+        if nights is not None:
+            outcome = scoped_outcome(outcome, great_expectations.night_keys(rule, *nights))
         if outcome.error is not None:
             raise dg.Failure(
                 description=f"quality rule {rule.rule_id} could not run: {outcome.error}",
@@ -89,10 +94,14 @@ def build_rule_check(rule: Rule) -> dg.AssetChecksDefinition:
             f"{rule.rule_id}: {outcome.unexpected_count} of {outcome.element_count} rows "
             f"({outcome.unexpected_pct:.3f}%) -> {outcome.verdict}"
         )
+        scope = f"{nights[0]}..{nights[1]}" if nights else "whole table"
         return dg.AssetCheckResult(
             passed=outcome.passed,
             severity=check_severity(outcome),
-            metadata=check_metadata(outcome, great_expectations.data_docs_index),
+            metadata={
+                **check_metadata(outcome, great_expectations.data_docs_index),
+                "export_dates": scope,
+            },
         )
 
     return rule_check

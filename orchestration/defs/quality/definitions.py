@@ -16,7 +16,7 @@ def defs() -> dg.Definitions:
     its assets, and with them their checks); `quality/data_docs` runs with the analytics job.
     """
     return dg.Definitions(
-        assets=[data_docs, quarantine],
+        assets=[*dg.with_source_code_references([data_docs]), quarantine],
         asset_checks=rule_checks,
         jobs=[live_event_checks_job],
         schedules=[live_event_checks_schedule],

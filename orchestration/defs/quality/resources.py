@@ -1,8 +1,10 @@
 """Great Expectations as a Dagster resource (GX Core 1.x; `dagster-ge` only speaks GX 0.x)."""
 
+import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+from psycopg import sql
 
 from expectations.rule import Rule
 from expectations.runner import RuleOutcome, run_rule
@@ -43,6 +45,14 @@ class GreatExpectationsResource(dg.ConfigurableResource):
         with self.warehouse.connection() as conn:
             record_outcome(conn, outcome)
         return outcome
+
+    def night_keys(self, rule: Rule, first: dt.date, last: dt.date) -> set[str]:
+        """Keys of `rule.table`'s rows exported from `first` to `last` (the nights loaded)."""
+        query = sql.SQL(
+            "select distinct {key} from {table} where _export_date between %s and %s"
+        ).format(key=sql.Identifier(rule.row_key), table=sql.Identifier("raw", rule.table))
+        with self.warehouse.connection() as conn:
+            return {str(row[0]) for row in conn.execute(query, (first, last))}
 
     def render_data_docs(self) -> Path:
         """Render Data Docs from this process's validations; return the front page."""

@@ -3,14 +3,16 @@
 import dagster as dg
 
 from orchestration.defs.serving.assets import api_cache_version
-from orchestration.defs.serving.sensors import cache_version_automation_sensor
 from orchestration.resources import warehouse_resource
 
 
 def defs() -> dg.Definitions:
-    """The serving cache-version asset, the sensor that moves it, and the warehouse it writes."""
+    """The serving cache-version asset and the warehouse it writes.
+
+    Its automation condition is evaluated by the deployment's one automation sensor
+    (`orchestration/automation.py`).
+    """
     return dg.Definitions(
-        assets=[api_cache_version],
-        sensors=[cache_version_automation_sensor],
+        assets=dg.with_source_code_references([api_cache_version]),
         resources={"warehouse": warehouse_resource()},
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, status
 from serving.api.deps import PlatformAdmin, State, warehouse_unavailable
 from serving.api.schemas import ErasureAnswer, ErrorAnswer
 from serving.core.db import WAREHOUSE_DOWN
-from serving.erasure import CoupleNotFound, erase_couple
+from serving.security.erasure import CoupleNotFound, erase_couple
 
 router = APIRouter(prefix="/api/couples", tags=["privacy"])
 
@@ -32,8 +32,9 @@ async def erase(
     couple_id: Annotated[str, Path(pattern=r"^cpl_[0-9]{6}$", examples=["cpl_004567"])],
 ) -> ErasureAnswer:
     """Null the couple's names and email and replace its id with a random pseudonym in every
-    raw table, in one transaction, and record it in the audit log. The marts follow at the
-    next dbt build. Irreversible.
+    raw table and JSON column, the dead letters, the quarantine and the marts, in one
+    transaction; cached answers are invalidated, reloaded exports stay erased, and the audit
+    log records it. Irreversible.
     """
     try:
         async with state.pool.connection() as conn:

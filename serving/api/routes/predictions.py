@@ -5,7 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, status
 from psycopg.errors import InsufficientPrivilege, UndefinedTable
 
-from ml.online_features import SUPPLIER_PROFILE_SQL, SupplierProfile, posted_enquiry_features
+from ml.online_features import (
+    AT_ENQUIRY_MODEL,
+    SUPPLIER_PROFILE_SQL,
+    SupplierProfile,
+    posted_enquiry_features,
+)
 from serving.analytics.marts import MartsNotBuilt
 from serving.analytics.scoring import ModelUnavailable
 from serving.api.answers import not_built
@@ -33,8 +38,10 @@ async def booking_probability(
 ) -> BookingProbabilityAnswer:
     """Score a posted enquiry for a supplier with the registered champion model.
 
-    Supplier keys score enquiries to themselves (the default); platform keys name the supplier.
-    Professional tier and above. `503` until a model is promoted.
+    The enquiry is scored as it arrives (`model: at_enquiry`): only what is known then, so a
+    posted `first_response_hours` does not change the answer. Supplier keys score enquiries
+    to themselves (the default); platform keys name the supplier. Professional tier and
+    above. `503` until a model is promoted.
     """
     supplier_id = visible_supplier(principal, enquiry.supplier_id)
     if supplier_id is None:
@@ -44,7 +51,10 @@ async def booking_probability(
         )
     try:
         async with state.pool.connection() as conn, tenant_scope(conn, principal):
-            cursor = await conn.execute(SUPPLIER_PROFILE_SQL, (supplier_id,))
+            cursor = await conn.execute(
+                SUPPLIER_PROFILE_SQL,
+                {"supplier_id": supplier_id, "wedding_date": enquiry.wedding_date},
+            )
             row = await cursor.fetchone()
     except WAREHOUSE_DOWN as error:
         raise warehouse_unavailable() from error
@@ -62,5 +72,8 @@ async def booking_probability(
             status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error), headers={"Retry-After": "60"}
         ) from error
     return BookingProbabilityAnswer(
-        supplier_id=supplier_id, probability=probability, model_version=version
+        supplier_id=supplier_id,
+        probability=probability,
+        model=AT_ENQUIRY_MODEL,
+        model_version=version,
     )

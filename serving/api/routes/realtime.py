@@ -54,6 +54,9 @@ async def hub_lifespan(app: FastAPI) -> AsyncIterator[None]:
     Merged by FastAPI into the app's own lifespan (inside it, so the key ring exists first).
     """
     hub: RealtimeHub = app.state.realtime_hub
+    hub.warehouse_down = lambda: bool(
+        (serving := getattr(app.state, "serving", None)) and serving.pool.breaker.is_open
+    )
     await hub.start()
     try:
         yield

@@ -8,8 +8,11 @@ not from dbt's own tables.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -17,12 +20,17 @@ import psycopg
 import pytest
 
 from orchestration.defs.dbt.assets import wedsync_dbt_models
-from orchestration.defs.dbt.resources import dbt_resource
+from orchestration.defs.dbt.resources import VENV_DBT, dbt_profile_env, dbt_resource
 from tests.integration.dbt.conftest import AS_OF, LoadedWarehouse
+from wedsync.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration
 
 ALERT_WINDOW_DAYS = 14
+
+
+#: dbt's `benchmark_min_suppliers`: a market figure needs at least this many suppliers.
+MIN_MARKET_SUPPLIERS = 5
 
 
 def _frame(database_url: str, query: str) -> pd.DataFrame:
@@ -137,13 +145,22 @@ def test_quarantined_and_invalid_rows_stay_out_of_the_marts(
 def test_seasonal_bookings_totals_match_the_exports(
     build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
 ) -> None:
-    enquiries = loaded_warehouse.latest("enquiries")
+    suppliers = loaded_warehouse.latest("suppliers")[["supplier_id", "vendor_type", "region"]]
+    enquiries = loaded_warehouse.latest("enquiries").merge(suppliers, on="supplier_id")
+    # Every clean enquiry carries a real wedding date, so each lands in a wedding month; a
+    # market (month x vendor type x region) is published only with at least 5 suppliers.
+    enquiries["month"] = pd.to_datetime(enquiries["wedding_date"]).dt.to_period("M")
+    markets = enquiries.groupby(["month", "vendor_type", "region"]).agg(
+        enquiries=("enquiry_id", "size"), suppliers=("supplier_id", "nunique")
+    )
+    published = markets[markets["suppliers"] >= MIN_MARKET_SUPPLIERS]
     totals = _frame(
         loaded_warehouse.database_url,
-        "select sum(enquiries) as enquiries from marts.seasonal_bookings",
+        "select count(*) as markets, coalesce(sum(enquiries), 0) as enquiries "
+        "from marts.seasonal_bookings",
     )
-    # Every clean enquiry carries a real wedding date, so each lands in a wedding month.
-    assert int(totals["enquiries"].iloc[0]) == len(enquiries)
+    assert int(totals["markets"].iloc[0]) == len(published)
+    assert int(totals["enquiries"].iloc[0]) == int(published["enquiries"].sum())
 
 
 def test_booking_outcome_matches_the_simulator_truth(
@@ -221,3 +238,42 @@ def test_api_marts_are_indexed_on_their_access_paths(
     assert "(supplier_id, day)" in definitions["supplier_daily_activity"]
     assert "(supplier_id, month)" in definitions["lead_funnel"]
     assert "(supplier_id, wedding_date)" in definitions["wedding_day_alerts"]
+
+
+def _tables(database_url: str, schema: str) -> dict[str, int]:
+    """`table -> oid` in a schema: a table dbt rebuilt is a new relation with a new oid."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "select c.relname, c.oid::bigint from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relkind in ('r', 'v')",
+            (schema,),
+        ).fetchall()
+    return dict(rows)
+
+
+def test_an_analysts_default_build_leaves_the_served_marts_untouched(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse, tmp_path: Path
+) -> None:
+    """`dbt build -s seasonal_demand` in a fresh shell: dev target, deferred to production."""
+    assert build.success
+    url = loaded_warehouse.database_url
+    served = _tables(url, "marts")
+    env = {**os.environ, **dbt_profile_env(url), "WEDSYNC_ANALYST": "alice"}
+    env.pop("WEDSYNC_DBT_TARGET", None)
+    dbt = [VENV_DBT, "--quiet"]
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    prod_state = tmp_path / "prod"
+    subprocess.run(
+        [*dbt, "parse", *project, "--target", "prod", "--target-path", str(prod_state)],
+        env=env,
+        check=True,
+    )
+    analyst = [*project, "--target-path", str(tmp_path / "dev")]
+    subprocess.run(
+        [*dbt, "build", "-s", "seasonal_demand", *analyst, "--defer", "--state", str(prod_state)],
+        env=env,
+        check=True,
+    )
+    assert _tables(url, "marts") == served
+    assert "seasonal_demand" in _tables(url, "dev_alice_marts")

@@ -15,7 +15,7 @@ from orchestration.defs.quality.checks import build_rule_check
 from orchestration.defs.quality.resources import GreatExpectationsResource
 from orchestration.resources import WarehouseResource
 from tests.integration.expectations.conftest import quality_resources
-from wedsync.exports import export_dir
+from wedsync.exports import export_dir, mark_exports_complete
 from wedsync.warehouse import connect
 from wedsync.warehouse.schema import RAW_TABLES
 
@@ -57,6 +57,7 @@ def write_enquiries(landing: Path, guest_counts: list[str]) -> None:
                     "first_response_at": "2025-03-01T12:00:00Z",
                 }
             )
+    mark_exports_complete(landing)
 
 
 def run_enquiry_checks(

@@ -22,7 +22,9 @@ create table features.ml_booking_features (
     vendor_type text, region text, price_band text, channel text, lead_time_days integer,
     guest_count integer, budget_gbp numeric(12, 2), budget_to_price_ratio double precision,
     first_response_hours double precision, responded boolean, wedding_month integer,
-    is_peak_season boolean, is_saturday boolean, outcome text, booked integer
+    is_peak_season boolean, is_saturday boolean, wedding_month_rain_days double precision,
+    wedding_month_mean_temp_c double precision, supplier_date_bookings integer, outcome text,
+    booked integer, days_to_booking integer
 );
 """
 
@@ -46,8 +48,9 @@ def _copy_frame(database_url: str, ddl: str, table: str, frame: pd.DataFrame) ->
 
 
 def write_features_table(database_url: str, enquiries: pd.DataFrame) -> None:
-    """Create `features.ml_booking_features` holding `enquiries` (all but the truth column)."""
-    columns = [column for column in enquiries.columns if column != "true_probability"]
+    """Create `features.ml_booking_features` holding `enquiries` (all but the truth columns)."""
+    truth = {"true_probability", "booked_eventually"}
+    columns = [column for column in enquiries.columns if column not in truth]
     _copy_frame(database_url, FEATURES_DDL, "features.ml_booking_features", enquiries[columns])
 
 
@@ -107,6 +110,6 @@ def write_truth(truth_dir: Path, enquiries: pd.DataFrame) -> None:
     """Write the simulator-style `enquiry_outcomes.parquet` for the oracle comparison."""
     truth_dir.mkdir(parents=True, exist_ok=True)
     outcomes = enquiries[["enquiry_id", "true_probability"]].assign(
-        booked=enquiries["outcome"] == "booked"
+        booked=enquiries["booked_eventually"]
     )
     outcomes.to_parquet(truth_dir / "enquiry_outcomes.parquet", index=False)

@@ -67,6 +67,9 @@ def test_champion_is_kept_by_a_worse_training_and_scores_open_enquiries(
     assert trained["test_roc_auc_gap"].value < ORACLE_AUC_TOLERANCE
     assert trained["test_brier_vs_oracle"].value < ORACLE_BRIER_RATIO
 
+    assert trained["test_from"].value < trained["test_to"].value
+    assert int(trained["test_rows"].value) > 500
+
     tracking_uri = ml_world.tracking_uri
     client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
     assert str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION).version) == "1"
@@ -82,6 +85,7 @@ def test_champion_is_kept_by_a_worse_training_and_scores_open_enquiries(
     retrained = materialization_metadata(worse, BOOKING_MODEL)
     assert retrained["model_version"].value == "2"
     assert retrained["alias"].value == CHALLENGER
+    assert "paired bootstrap" in retrained["promotion"].value
     assert retrained["champion_test_roc_auc"].value == pytest.approx(trained["test_roc_auc"].value)
     assert str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION).version) == "1"
     assert str(client.get_model_version_by_alias(REGISTERED_MODEL, CHALLENGER).version) == "2"
@@ -97,9 +101,10 @@ def test_online_champion_matches_the_scored_table_and_follows_the_alias(
     assert dg.materialize(ml_assets, resources=ml_world.resources).success
     with psycopg.connect(ml_world.database_url) as conn:
         still_open = open_enquiries(read_booking_features(conn)).head(20)
+        # The online API scores an enquiry as it arrives: the table's at-enquiry column.
         scored = dict(
             conn.execute(
-                "select enquiry_id, probability from predictions.booking_probability "
+                "select enquiry_id, probability_at_enquiry from predictions.booking_probability "
                 "where enquiry_id = any(%s)",
                 (list(still_open["enquiry_id"]),),
             ).fetchall()

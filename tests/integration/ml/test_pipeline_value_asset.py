@@ -5,6 +5,7 @@ import psycopg
 import pytest
 
 from ml.pipeline_value import MIN_SUPPLIER_BOOKINGS
+from ml.truth_report import pipeline_against_truth
 from orchestration.defs.ml.assets import ml_assets
 from orchestration.defs.ml.pipeline_assets import PIPELINE_VALUE, supplier_pipeline_value
 from tests.integration.ml.synthetic_features import booking_values
@@ -48,3 +49,19 @@ def test_pipeline_value_prices_each_suppliers_open_enquiries(ml_world: MlWorld) 
     assert open_count == int(
         ((enquiries["supplier_id"] == supplier_id) & (enquiries["outcome"] == "open")).sum()
     )
+
+
+def test_open_pipeline_matches_what_really_books_by_age(ml_world: MlWorld) -> None:
+    assert dg.materialize(ml_assets, resources=ml_world.resources).success
+    truth = ml_world.resources["landing_zone"].path / "_truth"  # type: ignore[attr-defined]
+    with psycopg.connect(ml_world.database_url) as conn:
+        report = pipeline_against_truth(conn, truth)
+    assert report is not None
+    by_band = report.set_index("age_band")
+    overall = by_band.loc["all"]
+    assert overall["open_enquiries"] == ml_world.open_enquiries
+    assert overall["ratio"] == pytest.approx(1.0, abs=0.15)
+    # An enquiry 43+ days old has had most of its chance: scored at its age, not at arrival.
+    old = by_band.loc["43+"]
+    assert old["expected_bookings"] / old["open_enquiries"] < 0.05
+    assert (by_band["gap_per_enquiry"].abs() < 0.05).all()

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from orchestration.defs.events.assets import RAW_EVENTS_KEY
-from orchestration.defs.events.sensors import new_events_sensor
+from orchestration.defs.events.sensors import EVENTS_JOB, new_events_sensor
 from orchestration.resources import WarehouseResource
 from tests.support import throwaway_database
 from wedsync.warehouse import apply_schema
@@ -18,8 +18,14 @@ from wedsync.warehouse import apply_schema
 pytestmark = pytest.mark.integration
 
 
-def _evaluate(warehouse: WarehouseResource, cursor: str | None) -> dg.SensorResult | dg.SkipReason:
-    context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": warehouse})
+def _evaluate(
+    warehouse: WarehouseResource, cursor: str | None, instance: dg.DagsterInstance | None = None
+) -> dg.SensorResult | dg.SkipReason:
+    context = dg.build_sensor_context(
+        cursor=cursor,
+        resources={"warehouse": warehouse},
+        instance=instance or dg.DagsterInstance.ephemeral(),
+    )
     return new_events_sensor(context)
 
 
@@ -50,3 +56,23 @@ def test_new_events_request_a_run_and_the_cursor_remembers_them() -> None:
         _insert_event(database_url)
         second = _evaluate(warehouse, first.cursor)
         assert isinstance(second, dg.SensorResult) and second.cursor != first.cursor
+
+
+def test_no_second_run_while_an_events_run_is_in_progress_and_the_events_wait_for_the_next() -> (
+    None
+):
+    with throwaway_database("events_sensor_busy") as database_url:
+        with psycopg.connect(database_url) as conn:
+            apply_schema(conn)
+        warehouse = WarehouseResource(database_url=database_url)
+        _insert_event(database_url)
+        with dg.DagsterInstance.ephemeral() as instance:
+            queued = dg.DagsterRun(
+                job_name=EVENTS_JOB, run_id=str(uuid.uuid4()), status=dg.DagsterRunStatus.STARTED
+            )
+            instance.add_run(queued)
+            assert isinstance(_evaluate(warehouse, None, instance), dg.SkipReason)
+
+            instance.report_run_canceled(queued)
+            after = _evaluate(warehouse, None, instance)
+            assert isinstance(after, dg.SensorResult) and len(after.run_requests or []) == 1

@@ -32,7 +32,15 @@ async def test_health_and_docs_answer_before_the_marts_exist(
     api: httpx.AsyncClient, keys: dict[str, str]
 ) -> None:
     assert (await api.get("/healthz")).json() == {"status": "ok"}
-    assert (await api.get("/readyz")).json() == {"status": "ready", "postgres": True, "redis": True}
+    ready = (await api.get("/readyz")).json()
+    assert (ready["status"], ready["postgres"], ready["redis"], ready["down"]) == (
+        "ready",
+        True,
+        True,
+        [],
+    )
+    assert ready["last_backup_seconds"] is None  # no backup was ever taken of this warehouse
+    assert ready["backup_overdue"] is True
     assert (await api.get("/docs")).status_code == 200
     paths = (await api.get("/openapi.json")).json()["paths"]
     assert {METRICS, "/api/events", "/api/quality", "/healthz"} <= set(paths)
@@ -224,7 +232,9 @@ async def test_cached_answers_outlive_postgres_going_away(
     assert uncached.status_code == 503
     assert "unavailable" in uncached.json()["detail"]
     assert (await api.get("/healthz")).status_code == 200
-    assert (await api.get("/readyz")).status_code == 503
+    readiness = await api.get("/readyz")
+    assert readiness.status_code == 503
+    assert readiness.json()["down"] == ["postgres"]
 
 
 async def test_with_redis_down_answers_come_from_postgres_and_the_workers_memory(

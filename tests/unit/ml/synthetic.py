@@ -3,8 +3,11 @@
 Stands in for `features.ml_booking_features` (a dbt model). Each enquiry's probability is a
 logistic function of a few features, some of them non-linear (the log of the budget ratio, and
 a best lead time that differs by vendor type, as venues book about 13 months ahead and
-photographers about 8), so gradient boosting can beat logistic regression and a good model's
-ROC AUC approaches the oracle's.
+photographers about 8, and a supplier whose date is already booked), so gradient boosting can
+beat logistic regression and a good model's ROC AUC approaches the oracle's. The probability
+uses only what is known at enquiry time (it is the at-enquiry oracle). A booking comes 1-55
+days after its enquiry, so the newest enquiries are censored as in the real table: booked only
+if the booking has come by the day after the newest enquiry.
 """
 
 from __future__ import annotations
@@ -37,21 +40,23 @@ def synthetic_enquiries(rows: int, seed: int) -> pd.DataFrame:
     channel = rng.choice(CHANNELS, rows)
     budget_ratio = rng.lognormal(0.0, 0.4, rows)
     first_response = np.where(responded, rng.exponential(24.0, rows), np.nan)
+    date_bookings = (rng.random(rows) < 0.1).astype(int)
     latent = (
-        -1.2
+        -0.9
         + 1.5 * np.log(budget_ratio)
-        + 1.0 * responded
-        - 0.02 * np.nan_to_num(first_response, nan=0.0)
         + 0.8 * (channel == "referral")
         - 1.5 * ((lead_time - best_lead) / 250.0) ** 2
+        - 2.5 * date_bookings
     )
     true_probability = 1.0 / (1.0 + np.exp(-latent))
     booked = rng.random(rows) < true_probability
+    lag_days = np.minimum(1 + np.floor(rng.exponential(10.0, rows)), 55).astype(int)
     start = dt.date(2024, 1, 1)
     enquiry_date = pd.to_datetime(start) + pd.to_timedelta(np.sort(rng.integers(0, 730, rows)), "D")
     wedding_month = rng.integers(1, 13, rows)
     newest = enquiry_date.max()
-    is_open = ~booked & (enquiry_date > newest - pd.Timedelta(days=OPEN_WINDOW_DAYS))
+    booked_by_now = booked & (enquiry_date + pd.to_timedelta(lag_days, "D") <= newest)
+    is_open = ~booked_by_now & (enquiry_date > newest - pd.Timedelta(days=OPEN_WINDOW_DAYS))
     return pd.DataFrame(
         {
             "enquiry_id": [f"enq_{i:07d}" for i in range(rows)],
@@ -71,8 +76,13 @@ def synthetic_enquiries(rows: int, seed: int) -> pd.DataFrame:
             "wedding_month": wedding_month,
             "is_peak_season": np.isin(wedding_month, [5, 6, 7, 8, 9]),
             "is_saturday": rng.random(rows) < 0.6,
+            "wedding_month_rain_days": 8.0 + wedding_month % 5,
+            "wedding_month_mean_temp_c": 5.0 + wedding_month,
+            "supplier_date_bookings": date_bookings,
             "outcome": np.where(is_open, "open", np.where(booked, "booked", "lost")),
             "booked": np.where(is_open, None, booked.astype(int)),
+            "days_to_booking": np.where(booked_by_now, lag_days, None),
             "true_probability": true_probability,
+            "booked_eventually": booked,
         }
     )

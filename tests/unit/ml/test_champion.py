@@ -50,7 +50,7 @@ class _ConstantModel:
 
 @dataclass
 class _Loader:
-    """Loads `store://booking_probability/<v>` as a model predicting 0.<v>."""
+    """Loads `store://booking_probability_at_enquiry/<v>` as a model predicting 0.<v>."""
 
     loaded: list[str] = field(default_factory=list)
 
@@ -77,11 +77,12 @@ ENQUIRY: dict[str, object] = {
     "guest_count": 80,
     "budget_gbp": 18000.0,
     "budget_to_price_ratio": 1.1,
-    "first_response_hours": None,
-    "responded": False,
     "wedding_month": 8,
     "is_peak_season": True,
     "is_saturday": True,
+    "wedding_month_rain_days": 9.5,
+    "wedding_month_mean_temp_c": 15.8,
+    "supplier_date_bookings": 0,
 }
 
 
@@ -97,7 +98,7 @@ def test_champion_is_loaded_once_and_scores_with_its_version() -> None:
     second = holder.score([ENQUIRY, ENQUIRY])
     assert first.model_version == "1" and first.probabilities == [pytest.approx(0.1)]
     assert second.probabilities == [pytest.approx(0.1)] * 2
-    assert loader.loaded == ["store://booking_probability/1"]
+    assert loader.loaded == ["store://booking_probability_at_enquiry/1"]
 
 
 def test_moved_alias_is_picked_up_after_the_recheck_interval() -> None:
@@ -110,7 +111,10 @@ def test_moved_alias_is_picked_up_after_the_recheck_interval() -> None:
     clock.now = 31.0
     assert holder.score([ENQUIRY]).probabilities == [pytest.approx(0.2)]
     assert holder.version == "2"
-    assert loader.loaded == ["store://booking_probability/1", "store://booking_probability/2"]
+    assert loader.loaded == [
+        "store://booking_probability_at_enquiry/1",
+        "store://booking_probability_at_enquiry/2",
+    ]
 
 
 def test_unmoved_alias_is_rechecked_without_reloading() -> None:

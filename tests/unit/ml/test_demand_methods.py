@@ -1,13 +1,11 @@
-"""The forecasters on hand-made rows, and the backtest on a seasonal synthetic history."""
+"""The forecasters on hand-made rows: the two baselines, pickup, and the climate join."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from ml.demand.backtest import rolling_origin_backtest, wape
-from ml.demand.history import enquiry_months, forecast_rows, history_span
-from ml.demand.methods import FORECASTERS, booked_shares, pickup, seasonal_naive, with_climate
-from tests.unit.ml.synthetic_demand import synthetic_climate_normals, synthetic_demand_history
+from ml.demand.methods import booked_shares, on_the_books, pickup, seasonal_naive, with_climate
+from tests.unit.ml.synthetic_demand import synthetic_climate_normals
 
 
 def _rows(on_books: list[float], last_year: list[float], actual: list[float]) -> pd.DataFrame:
@@ -38,9 +36,9 @@ def test_pickup_adds_the_usual_remaining_share_of_last_year() -> None:
     assert pickup(train, test, "bookings") == pytest.approx([6 + 0.6 * 10, 2 / 0.4])
 
 
-def test_wape_weights_errors_by_demand() -> None:
-    assert wape(np.array([10.0, 30.0]), np.array([12.0, 27.0])) == pytest.approx(5 / 40)
-    assert np.isnan(wape(np.zeros(2), np.ones(2)))
+def test_on_the_books_forecasts_no_more_demand_than_is_booked() -> None:
+    test = _rows([4, 0], [10, np.nan], [np.nan, np.nan])
+    assert list(on_the_books(test, test, "bookings")) == [4.0, 0.0]
 
 
 def test_climate_normals_join_on_region_and_calendar_month() -> None:
@@ -49,24 +47,3 @@ def test_climate_normals_join_on_region_and_calendar_month() -> None:
     normals = synthetic_climate_normals()
     august = normals[(normals["region"] == "london") & (normals["month"] == 8)]
     assert joined["rain_days"].iloc[0] == august["rain_days"].iloc[0]
-
-
-def test_backtest_methods_beat_last_year_on_a_growing_seasonal_history() -> None:
-    history = enquiry_months(synthetic_demand_history(seed=3))
-    first, newest = history_span(history)
-    rows = with_climate(
-        forecast_rows(history, list(range(first + 1, newest + 1))), synthetic_climate_normals()
-    )
-    result = rolling_origin_backtest(
-        rows, history, list(range(newest - 6, newest)), list(FORECASTERS)
-    )
-    assert set(result.scores["method"]) == set(FORECASTERS)
-    assert (result.forecasts["month"] < newest).all()
-    assert (result.forecasts["month"] >= result.forecasts["origin"]).all()
-    for target in ("enquiries", "bookings"):
-        naive = result.score("seasonal_naive", target, "wape")
-        # Knowing what is already booked must beat last year's count on a growing market.
-        assert result.score("pickup", target, "wape") < naive
-        assert result.score(result.best_method(target), target, "mase") < result.score(
-            "seasonal_naive", target, "mase"
-        )

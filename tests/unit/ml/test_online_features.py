@@ -8,7 +8,7 @@ import pytest
 from ml.features import FEATURE_COLUMNS, features_from_records
 from ml.online_features import SupplierProfile, posted_enquiry_features
 
-VENUE = SupplierProfile("venue", "wales", "premium", base_price_gbp=8_000.0)
+VENUE = SupplierProfile("venue", "wales", "premium", base_price_gbp=8_000.0, date_bookings=1)
 TODAY = dt.date(2026, 11, 25)
 
 
@@ -27,7 +27,10 @@ def test_features_of_a_saturday_peak_season_enquiry() -> None:
     assert set(features) == set(FEATURE_COLUMNS)
     assert features["lead_time_days"] == (dt.date(2027, 8, 14) - TODAY).days
     assert features["budget_to_price_ratio"] == pytest.approx(1.5)
-    assert features["responded"] is True
+    # Scored on arrival: the reply is not a feature, the supplier's diary and the weather are.
+    assert "responded" not in features and "first_response_hours" not in features
+    assert features["supplier_date_bookings"] == 1
+    assert features["wedding_month_rain_days"] == pytest.approx(13.6)  # Wales, August normals
     assert (features["wedding_month"], features["is_peak_season"]) == (8, True)
     assert features["is_saturday"] is True
     assert features_from_records([features]).shape == (1, len(FEATURE_COLUMNS))
@@ -47,7 +50,6 @@ def test_no_reply_and_no_budget_are_nulls_not_errors() -> None:
         VENUE,
         TODAY,
     )
-    assert features["responded"] is False and features["first_response_hours"] is None
     assert features["budget_to_price_ratio"] is None
     assert features["lead_time_days"] == (dt.date(2027, 3, 3) - dt.date(2026, 10, 1)).days
     assert features["is_peak_season"] is False  # March is off-peak; April to September is peak

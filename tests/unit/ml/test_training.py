@@ -1,5 +1,6 @@
 """Candidate choice and training on synthetic enquiries with a known booking probability."""
 
+import pandas as pd
 import pytest
 
 from ml.candidates import CANDIDATES, build_candidates
@@ -30,12 +31,12 @@ def test_features_split_into_labelled_and_open_enquiries() -> None:
     assert set(labelled["booked"].unique()) == {0, 1}
     assert still_open["booked"].isna().all()
     assert enquiries["responded"].dtype == "float64"
+    assert enquiries["supplier_date_bookings"].dtype == "float64"
 
 
 def test_training_beats_the_prior_rate_and_approaches_the_oracle() -> None:
-    enquiries = synthetic_enquiries(6000, seed=11)
-    labelled = labelled_enquiries(prepare_features(enquiries))
-    result = train_booking_model(labelled, list(CANDIDATES), holdout_fraction=0.2)
+    enquiries = prepare_features(synthetic_enquiries(6000, seed=11))
+    result = train_booking_model(enquiries, list(CANDIDATES))
     assert result.model_name != "prior_rate"
     assert result.validation_auc["prior_rate"] == 0.5
     assert result.test["enquiry_date"].min() > result.train["enquiry_date"].max()
@@ -43,9 +44,23 @@ def test_training_beats_the_prior_rate_and_approaches_the_oracle() -> None:
     assert 0.0 < result.test_metrics["brier"] < 0.25
 
 
+def test_the_test_window_is_settled_and_scored_as_enquiries_arrive() -> None:
+    enquiries = prepare_features(synthetic_enquiries(6000, seed=11))
+    result = train_booking_model(enquiries, list(CANDIDATES))
+    # No test label is still open: the embargo ends the window 60 days before as of, and its
+    # booking rate is the eventual one (not inflated by early bookers of the open window).
+    assert result.test["enquiry_date"].max() < result.windows.as_of - pd.Timedelta(days=60)
+    truth = synthetic_enquiries(6000, seed=11).set_index("enquiry_id")
+    eventual = truth.loc[result.test["enquiry_id"], "booked_eventually"].astype(int)
+    assert (result.test["booked"].to_numpy() == eventual.to_numpy()).all()
+    # The model never sees the reply.
+    assert "responded" not in result.model.feature_names_in_
+    assert abs(result.test_metrics["calibration_in_the_large"]) < 0.03
+
+
 def test_every_candidate_is_judged_on_the_same_test_window() -> None:
-    labelled = labelled_enquiries(prepare_features(synthetic_enquiries(6000, seed=11)))
-    result = train_booking_model(labelled, list(CANDIDATES), holdout_fraction=0.2)
+    enquiries = prepare_features(synthetic_enquiries(6000, seed=11))
+    result = train_booking_model(enquiries, list(CANDIDATES))
     assert set(result.candidate_test_metrics) == set(CANDIDATES)
     assert result.test_metrics is result.candidate_test_metrics[result.model_name]
     logistic = result.candidate_test_metrics["logistic_regression"]

@@ -4,6 +4,7 @@ import json
 
 import dagster as dg
 
+from orchestration.automation import NIGHTLY
 from orchestration.defs.dbt.assets import MANIFEST_PATH, wedsync_dbt_models
 from orchestration.defs.dbt.definitions import defs
 from orchestration.defs.dbt.table_metadata import table_relations
@@ -27,8 +28,20 @@ def test_models_are_keyed_by_schema_and_name() -> None:
     } <= MODEL_KEYS
 
 
-def test_every_dbt_asset_is_in_the_dbt_group() -> None:
-    assert set(wedsync_dbt_models.group_names_by_key.values()) == {"dbt"}
+def test_dbt_assets_are_grouped_by_their_folder() -> None:
+    groups = wedsync_dbt_models.group_names_by_key
+    assert groups[dg.AssetKey(["marts", "fct_bookings"])] == "marts_core"
+    assert groups[dg.AssetKey(["marts", "seasonal_demand"])] == "marts"
+    assert groups[dg.AssetKey(["staging", "stg_enquiries"])] == "staging"
+    assert groups[dg.AssetKey(["seeds", "uk_bank_holidays"])] == "seeds"
+
+
+def test_every_dbt_model_builds_nightly_behind_its_blocking_checks() -> None:
+    labels = {
+        spec.automation_condition.get_label() if spec.automation_condition else None
+        for spec in wedsync_dbt_models.specs
+    }
+    assert labels == {NIGHTLY.get_label()}
 
 
 def test_sources_map_onto_the_ingestion_and_quality_assets() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 
 from serving.live.coalesce import SupplierDelta
-from serving.live.messages import delta_frame, heartbeat_frame, snapshot_frame
+from serving.live.messages import delta_frame, heartbeat_frame, snapshot_frame, status_frame
 
 
 def test_snapshot_frame_is_stable_for_the_same_counters() -> None:
@@ -37,4 +37,7 @@ def test_frames_start_with_their_type() -> None:
     delta = SupplierDelta("sup_000123")
     delta.add("2026-11-25", {"profile_view": 1})
     assert delta_frame(delta).startswith('{"type":"delta"')
-    assert heartbeat_frame().startswith('{"type":"heartbeat"')
+    assert heartbeat_frame([]).startswith('{"type":"heartbeat"')
+    assert orjson.loads(heartbeat_frame(["postgres"]))["degraded"] == ["postgres"]
+    status = orjson.loads(status_frame(["redis"]))
+    assert (status["type"], status["degraded"]) == ("status", ["redis"])

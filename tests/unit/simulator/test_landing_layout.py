@@ -52,7 +52,7 @@ def test_export_dates_span_the_history_and_stop_before_as_of(mid_landing: Path):
 
 def test_no_empty_files_and_columns_in_raw_table_order(small_csv_landing: Path):
     for folder in (small_csv_landing / "exports").iterdir():
-        for path in folder.iterdir():
+        for path in folder.glob("*.*"):  # the files, not the _SUCCESS marker
             columns, rows = read_export(path)
             assert columns == list(RAW_TABLES[path.stem].columns)
             assert rows, f"{path} has no rows"

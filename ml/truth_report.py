@@ -1,0 +1,206 @@
+"""What `make build` says about the booking figures, held against the simulator's truth.
+
+Three checks (issue 12), each naming its population and n:
+- the open pipeline: expected bookings (Σ `predictions.booking_probability.probability`)
+  against the open enquiries that really book, overall and per enquiry-age band;
+- at-arrival calibration: the champion scoring the settled test window as enquiries arrive,
+  mean predicted against the real rate, ECE, and its AUC against the at-enquiry oracle's;
+- price advice: `ml.price_truth`.
+Without a truth file (real data) only what needs no truth is printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psycopg
+from mlflow.tracking import MlflowClient
+
+from ml.evaluation import classification_metrics, moving_windows
+from ml.features import LABEL, read_booking_features
+from ml.oracle import AT_ENQUIRY, OUTCOMES_FILE, oracle_metrics
+from ml.price_truth import price_advice_section
+from ml.registry import champion_version, load_version, use_tracking
+from ml.training import predict_booking_probability
+from wedsync.exports import truth_dir
+from wedsync.settings import get_settings
+from wedsync.warehouse import connect
+
+#: Enquiry-age bands (days, inclusive) the pipeline target is checked on.
+AGE_BANDS: tuple[tuple[str, int, int], ...] = (
+    ("0-7", 0, 7),
+    ("8-21", 8, 21),
+    ("22-42", 22, 42),
+    ("43+", 43, 10_000),
+)
+#: Targets (DESIGN.md): the whole pipeline within ±10%, each band within ±0.03 per enquiry.
+PIPELINE_TOLERANCE = 0.10
+BAND_TOLERANCE = 0.03
+#: At arrival: mean predicted within ±0.02 of the real rate, ECE at most 0.02, AUC within 0.02
+#: of the oracle's.
+CALIBRATION_TOLERANCE = 0.02
+ECE_TARGET = 0.02
+ORACLE_AUC_TOLERANCE = 0.02
+
+
+def pipeline_against_truth(conn: psycopg.Connection, truth_dir: Path) -> pd.DataFrame | None:
+    """Per age band and overall: open enquiries, expected and real bookings, per-enquiry gap.
+
+    None without a truth file or scores. Open enquiries missing from the truth (defective
+    rows the quality rules let through) are counted in `without_truth`, not scored.
+
+    `oracle_bookings` is the same sum with the simulator's own at-enquiry probability in
+    place of the model's (and the same lag hazard): what a perfect at-enquiry model would
+    expect, so the gap between it and `real_bookings` is the noise no model can remove.
+    """
+    outcomes = truth_dir / OUTCOMES_FILE
+    scores = pd.DataFrame(
+        conn.execute(
+            "select enquiry_id, probability, probability_at_enquiry, enquiry_age_days "
+            "from predictions.booking_probability"
+        ).fetchall(),
+        columns=["enquiry_id", "probability", "probability_at_enquiry", "enquiry_age_days"],
+    )
+    if not outcomes.exists() or scores.empty:
+        return None
+    truth = pd.read_parquet(outcomes)
+    joined = scores.merge(truth, on="enquiry_id", how="inner")
+    oracle = joined.get(AT_ENQUIRY, joined["true_probability"]).to_numpy()
+    # The model's own conditional over its at-enquiry score is the hazard's odds ratio, so the
+    # oracle's is read off the same survival without refitting it.
+    at_enquiry = joined["probability_at_enquiry"].to_numpy()
+    survival_odds = np.divide(
+        joined["probability"] * (1 - at_enquiry),
+        at_enquiry * (1 - joined["probability"]),
+        out=np.zeros(len(joined)),
+        where=(at_enquiry > 0) & (joined["probability"] < 1),
+    )
+    joined["oracle"] = oracle * survival_odds / (1 - oracle + oracle * survival_odds)
+    rows = []
+    for name, low, high in (*AGE_BANDS, ("all", 0, 10_000)):
+        band = joined[joined["enquiry_age_days"].between(low, high)]
+        expected, real = float(band["probability"].sum()), int(band["booked"].sum())
+        rows.append(
+            {
+                "age_band": name,
+                "open_enquiries": len(band),
+                "expected_bookings": expected,
+                "real_bookings": real,
+                "oracle_bookings": float(band["oracle"].sum()),
+                "gap_per_enquiry": (expected - real) / len(band) if len(band) else np.nan,
+                "ratio": expected / real if real else np.nan,
+            }
+        )
+    report = pd.DataFrame(rows)
+    report.attrs["without_truth"] = len(scores) - len(joined)
+    return report
+
+
+@dataclass(frozen=True)
+class ArrivalCalibration:
+    """The champion scoring the settled test window as each enquiry arrived."""
+
+    window: str
+    metrics: dict[str, float]
+    oracle: dict[str, float] | None
+
+
+def arrival_calibration(
+    conn: psycopg.Connection, model: object, truth_dir: Path
+) -> ArrivalCalibration:
+    """Score today's test window (`ml.evaluation.moving_windows`) with `model` (a pipeline)."""
+    windows = moving_windows(read_booking_features(conn))
+    test = windows.test
+    probability = predict_booking_probability(model, test)  # type: ignore[arg-type]
+    metrics = classification_metrics(test[LABEL], probability)
+    oracle = oracle_metrics(test, truth_dir)
+    described = windows.describe("test")
+    return ArrivalCalibration(
+        window=f"test window {described['test_from']}..{described['test_to']}",
+        metrics=metrics,
+        oracle=oracle,
+    )
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def render_pipeline(report: pd.DataFrame) -> list[str]:
+    """The pipeline table, one line per band, with each target's verdict."""
+    lines = [
+        "Pipeline value vs truth (open enquiries; expected = Σ P(books | still open at its age);"
+        " oracle = the same with the simulator's at-enquiry probability):"
+    ]
+    lines.append(
+        f"  {'age band':<9} {'n':>6} {'expected':>9} {'oracle':>7} {'real':>6} {'gap/enq':>8}"
+    )
+    for row in report.itertuples(index=False):
+        if row.age_band == "all":
+            ok = row.real_bookings > 0 and abs(row.ratio - 1) <= PIPELINE_TOLERANCE
+            target = f"ratio {row.ratio:.3f}, target ±{PIPELINE_TOLERANCE:.0%}: {_verdict(ok)}"
+        else:
+            ok = abs(row.gap_per_enquiry) <= BAND_TOLERANCE
+            target = f"target ±{BAND_TOLERANCE}: {_verdict(ok)}"
+        lines.append(
+            f"  {row.age_band:<9} {row.open_enquiries:>6,} {row.expected_bookings:>9.1f} "
+            f"{row.oracle_bookings:>7.1f} {row.real_bookings:>6,} {row.gap_per_enquiry:>+8.3f}  "
+            f"{target}"
+        )
+    return lines
+
+
+def render_calibration(calibration: ArrivalCalibration) -> list[str]:
+    """At-arrival calibration and discrimination against the targets."""
+    m = calibration.metrics
+    in_the_large = abs(m["calibration_in_the_large"]) <= CALIBRATION_TOLERANCE
+    lines = [
+        f"At-arrival scores (champion, {calibration.window}, n={int(m['rows']):,}):",
+        f"  mean predicted {m['mean_predicted']:.3f} vs real {m['booking_rate']:.3f} "
+        f"(target ±{CALIBRATION_TOLERANCE}: {_verdict(in_the_large)}), "
+        f"ECE {m['ece']:.3f} (target ≤ {ECE_TARGET}: {_verdict(m['ece'] <= ECE_TARGET)})",
+    ]
+    if calibration.oracle is not None:
+        oracle = calibration.oracle
+        gap = oracle["roc_auc"] - m["roc_auc"]
+        lines.append(
+            f"  AUC {m['roc_auc']:.3f} vs at-enquiry oracle {oracle['roc_auc']:.3f} "
+            f"(gap {gap:+.3f}, target ≤ {ORACLE_AUC_TOLERANCE}: "
+            f"{_verdict(gap <= ORACLE_AUC_TOLERANCE)}); the oracle's own ECE on this window "
+            f"{oracle['ece']:.3f} (the noise floor at this n)"
+        )
+    return lines
+
+
+def honest_numbers_section() -> list[str]:
+    """The build summary's lines for issue 12: pipeline vs truth, at-arrival scores, price
+    advice vs the true price response. Never raises: a part that cannot be computed says why."""
+    settings = get_settings()
+    truth = truth_dir(settings.landing_dir)
+    lines: list[str] = []
+    with connect() as conn:
+        try:
+            report = pipeline_against_truth(conn, truth)
+            lines += (
+                render_pipeline(report)
+                if report is not None
+                else ["Pipeline value vs truth: no truth file or no open enquiries scored"]
+            )
+        except psycopg.Error as error:
+            conn.rollback()
+            lines.append(f"Pipeline value vs truth: not available ({error.diag.message_primary})")
+        use_tracking(settings.mlflow_tracking_uri)
+        version = champion_version(MlflowClient())
+        if version is None:
+            lines.append("At-arrival scores: no champion model")
+        else:
+            try:
+                lines += render_calibration(arrival_calibration(conn, load_version(version), truth))
+            except (ValueError, psycopg.Error) as error:
+                conn.rollback()
+                lines.append(f"At-arrival scores: not available ({error})")
+        lines += price_advice_section(conn, truth)
+    return lines

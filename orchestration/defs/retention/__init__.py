@@ -1,0 +1,1 @@
+"""Retention of stored personal data: expired live events and exports, erased couples."""

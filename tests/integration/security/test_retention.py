@@ -1,0 +1,121 @@
+"""A retention policy for live events and landing files, run by Dagster and audited (issue 15).
+
+Before, nothing ever removed a month of `raw.events`, a dead letter or an export folder: the
+personal data in them was kept forever. Now the `retention` job drops what is older than the
+configured ages and appends what it removed to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.definitions import defs
+from orchestration.defs.ingestion.resources import LandingZoneResource
+from orchestration.defs.retention.assets import landing_exports_retention, raw_events_retention
+from orchestration.defs.retention.resources import RetentionPolicyResource
+from orchestration.resources import WarehouseResource
+from tests.support import throwaway_database
+from wedsync.exports import export_dates, export_dir
+from wedsync.warehouse import apply_schema, connect
+from wedsync.warehouse.event_tables import month_start, partition_ddl
+
+pytestmark = pytest.mark.integration
+
+TODAY = dt.datetime.now(dt.UTC).date()
+RAW_EVENT_DAYS = 90
+LANDING_DAYS = 30
+CUTOFF = TODAY - dt.timedelta(days=RAW_EVENT_DAYS)
+#: A month wholly before the cutoff (dropped), the cutoff's own month (kept whole), today.
+EXPIRED = dt.datetime.combine(month_start(CUTOFF) - dt.timedelta(days=20), dt.time(12), dt.UTC)
+STRADDLING = dt.datetime.combine(CUTOFF, dt.time(12), dt.UTC)
+RECENT = dt.datetime.combine(TODAY, dt.time(0), dt.UTC)
+
+
+@pytest.fixture
+def warehouse_url() -> Iterator[str]:
+    """An event, its id and a dead letter in an expired month, the cutoff's month and today."""
+    with throwaway_database("wedsync_retention") as url:
+        with connect(url) as conn:
+            apply_schema(conn)
+            for moment in (EXPIRED, STRADDLING):
+                conn.execute(partition_ddl(month_start(moment)))
+            for moment in (EXPIRED, STRADDLING, RECENT):
+                event_id = uuid.uuid4()
+                conn.execute(
+                    "insert into raw.events (event_id, event_type, occurred_at, supplier_id, "
+                    "properties, received_at) values (%s, 'profile_view', %s, 'sup_000001', "
+                    "'{}', %s)",
+                    (event_id, moment, moment),
+                )
+                conn.execute(
+                    "insert into raw.event_ids (supplier_id, event_id, received_at) "
+                    "values ('sup_000001', %s, %s)",
+                    (event_id, moment),
+                )
+                conn.execute(
+                    "insert into raw.events_rejected (batch_index, reason, payload, received_at) "
+                    "values (0, 'event_type: unknown', '{}', %s)",
+                    (moment,),
+                )
+            conn.commit()
+        yield url
+
+
+def test_expired_events_dead_letters_and_export_folders_go_and_are_audited(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    landing = tmp_path / "landing"
+    for days in (400, 31, 29, 0):
+        folder = export_dir(landing, TODAY - dt.timedelta(days=days))
+        folder.mkdir(parents=True)
+        (folder / "couples.csv").write_text("couple_id,email\ncpl_000001,ada@example.com\n")
+    with connect(warehouse_url) as conn:
+        partitions_before = conn.execute(
+            "select count(*) from pg_inherits where inhparent = 'raw.events'::regclass"
+        ).fetchone()
+
+    result = dg.materialize(
+        [raw_events_retention, landing_exports_retention],
+        resources={
+            "warehouse": WarehouseResource(database_url=warehouse_url),
+            "landing_zone": LandingZoneResource(landing_dir=str(landing)),
+            "retention": RetentionPolicyResource(
+                raw_event_days=RAW_EVENT_DAYS, landing_days=LANDING_DAYS
+            ),
+        },
+    )
+    assert result.success
+
+    with connect(warehouse_url) as conn:
+        occurred = conn.execute("select occurred_at from raw.events order by 1").fetchall()
+        partitions_after = conn.execute(
+            "select count(*) from pg_inherits where inhparent = 'raw.events'::regclass"
+        ).fetchone()
+        kept_ids = conn.execute("select count(*) from raw.event_ids").fetchone()
+        kept_letters = conn.execute("select count(*) from raw.events_rejected").fetchone()
+        audit = dict(
+            conn.execute(
+                "select action, details from app.audit_log where actor = 'dagster:retention'"
+            ).fetchall()
+        )
+    # Only the month wholly before the cutoff went; the cutoff's month is kept whole.
+    assert [row[0] for row in occurred] == [STRADDLING, RECENT]
+    assert partitions_before is not None and partitions_after is not None
+    assert partitions_after[0] == partitions_before[0] - 1
+    assert kept_ids == kept_letters == (2,)
+    assert export_dates(landing) == [TODAY - dt.timedelta(days=d) for d in (29, 0)]
+    assert audit["retention.raw_events"]["partitions_dropped"] == [f"events_p{EXPIRED:%Y%m}"]
+    assert audit["retention.raw_events"]["dead_letters_deleted"] == 1
+    assert audit["retention.landing_exports"]["export_dates_deleted"] == 2
+
+
+def test_the_retention_job_and_schedule_are_in_the_code_location() -> None:
+    assert defs.resolve_job_def("retention") is not None
+    assert {schedule.name for schedule in defs.schedules or []} >= {"retention_schedule"}
+    assert {sensor.name for sensor in defs.sensors or []} >= {"erased_couples_sensor"}

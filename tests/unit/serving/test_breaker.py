@@ -1,0 +1,57 @@
+"""The warehouse breaker: which errors mean "Postgres is gone", and that an open breaker refuses."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+import pytest
+from psycopg import errors
+
+from serving.core.breaker import WarehouseBreaker, WarehouseUnavailable, means_unreachable
+
+# Nothing listens on port 1: every probe is refused at once.
+NOWHERE = "postgresql://postgres@127.0.0.1:1/wedsync"
+
+
+def test_lost_and_refused_connections_mean_unreachable_but_query_errors_do_not() -> None:
+    assert means_unreachable(psycopg.OperationalError("server closed the connection"))
+    assert means_unreachable(errors.AdminShutdown("terminating connection"))
+    assert means_unreachable(errors.CannotConnectNow("the database system is starting up"))
+    assert not means_unreachable(errors.QueryCanceled("statement timeout"))
+    assert not means_unreachable(errors.UndefinedTable("no such table"))
+    assert not means_unreachable(WarehouseUnavailable("already open"))
+
+
+def test_an_open_breaker_refuses_at_once_and_keeps_probing() -> None:
+    async def scenario() -> tuple[bool, str | None, bool]:
+        breaker = WarehouseBreaker(NOWHERE, probe_seconds=0.01)
+        breaker.check()  # closed: nothing raised
+        breaker.trip("server closed the connection")
+        with pytest.raises(WarehouseUnavailable, match="unavailable"):
+            breaker.check()
+        await asyncio.sleep(0.1)  # several probes, all refused
+        still_open, outages = breaker.is_open, breaker.outages
+        await breaker.stop()
+        return still_open, breaker.reason, outages == 1
+
+    still_open, reason, one_outage = asyncio.run(scenario())
+    assert still_open and one_outage
+    assert reason is not None and "refused" in reason.lower()
+
+
+def test_a_suspicion_the_probe_confirms_opens_the_breaker() -> None:
+    recovered: list[bool] = []
+
+    async def recovery() -> None:
+        recovered.append(True)
+
+    async def scenario() -> bool:
+        breaker = WarehouseBreaker(NOWHERE, on_recovery=recovery)
+        breaker.suspect("no pooled connection within the timeout")
+        await asyncio.sleep(0.5)
+        await breaker.stop()
+        return breaker.is_open
+
+    assert asyncio.run(scenario()) is True
+    assert recovered == []

@@ -1,0 +1,131 @@
+"""The scaled-out topology on one machine (`make cluster`): N of each stateless server, balanced.
+
+`Cluster` starts the servers in dependency order and waits for each to be ready: the API
+processes, the MLflow tracking servers (one after the other: the first creates MLflow's tables
+in Postgres, and two creating them at once would race), then HAProxy, which must see every one
+of them UP through its health checks before `up()` returns. `wedsync cluster up/down/status`
+drives it from the command line; the kill tests drive it from Python and SIGKILL single servers
+under load.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wedsync.cluster.balancer import wait_until_up
+from wedsync.cluster.processes import ClusterError, Supervisor
+from wedsync.cluster.topology import (
+    ClusterPorts,
+    Member,
+    api_members,
+    haproxy_member,
+    mlflow_members,
+)
+from wedsync.settings import LOCAL_DIR, Settings, get_settings
+from wedsync.warehouse import ensure_database
+
+__all__ = ["Cluster", "ClusterError", "ClusterPorts"]
+
+RUN_DIR = LOCAL_DIR / "cluster"
+
+
+class Cluster:
+    """One topology: its ports, the warehouse and Redis it serves, and its running servers."""
+
+    def __init__(
+        self,
+        ports: ClusterPorts | None = None,
+        settings: Settings | None = None,
+        run_dir: Path = RUN_DIR,
+        extra_env: dict[str, str] | None = None,
+        with_mlflow: bool = True,
+        mlflow_store_url: str | None = None,
+    ) -> None:
+        self.ports = ports or ClusterPorts.from_env()
+        self.settings = settings or get_settings()
+        self.supervisor = Supervisor(run_dir)
+        # Settings every API process gets on top of the warehouse's (rate limits in a test).
+        self.extra_env = extra_env or {}
+        self.with_mlflow = with_mlflow
+        # MLflow's backend store: by default a database beside the warehouse, named after it.
+        self.mlflow_store_url = mlflow_store_url or self.settings.database_url_for(
+            f"{self.settings.database_name}_mlflow"
+        )
+
+    @property
+    def api(self) -> list[Member]:
+        """The API processes."""
+        env = {
+            "WEDSYNC_DATABASE_URL": self.settings.database_url,
+            "WEDSYNC_REDIS_URL": self.settings.redis_url,
+            **self.extra_env,
+        }
+        return api_members(self.ports, env)
+
+    @property
+    def mlflow_artifacts(self) -> Path:
+        """The directory standing in for the object store that MLflow's artifacts go to."""
+        return self.supervisor.run_dir / "mlflow-artifacts"
+
+    @property
+    def mlflow(self) -> list[Member]:
+        """The MLflow tracking servers (none when the topology runs without them)."""
+        if not self.with_mlflow:
+            return []
+        return mlflow_members(self.ports, self.mlflow_store_url, self.mlflow_artifacts)
+
+    @property
+    def haproxy(self) -> Member:
+        """The load balancer."""
+        return haproxy_member(self.ports)
+
+    def up(self) -> None:
+        """Start every server and return once HAProxy routes to all of them."""
+        running = self.status()
+        if running:
+            # Checked before starting anything: a failed start stops what it started, and
+            # must not stop a topology that was already serving.
+            raise ClusterError(f"already running: {', '.join(running)} (stop it first)")
+        try:
+            for member in self.api:
+                self.supervisor.start(member)
+            if self.mlflow:
+                ensure_database(self.mlflow_store_url)
+            for member in self.mlflow:
+                self.supervisor.start(member)
+                # Importing and migrating take MLflow minutes on a busy machine.
+                self.supervisor.wait_ready(member, timeout=300)
+            for member in self.api:
+                self.supervisor.wait_ready(member)
+            self.supervisor.start(self.haproxy)
+            self.supervisor.wait_ready(self.haproxy)
+            self.wait_until_balanced()
+        except BaseException:
+            self.down()
+            raise
+
+    def wait_until_balanced(self, timeout: float = 60.0) -> None:
+        """Wait until HAProxy's health checks have every server UP in its backends."""
+        api = [member.name for member in self.api]
+        for backend, names in (("api", api), ("api_live", api), ("mlflow", self.mlflow_names)):
+            if names:
+                wait_until_up(self.ports.stats, backend, names, timeout)
+
+    @property
+    def mlflow_names(self) -> list[str]:
+        """The tracking servers' names."""
+        return [member.name for member in self.mlflow]
+
+    def restart(self, name: str) -> None:
+        """Start one server again (after a kill) and wait until it is ready."""
+        member = next(m for m in [*self.api, *self.mlflow] if m.name == name)
+        self.supervisor.start(member)
+        self.supervisor.wait_ready(member)
+
+    def down(self) -> list[str]:
+        """Stop every server this topology started; their names."""
+        return self.supervisor.stop_all()
+
+    def status(self) -> dict[str, int]:
+        """Running servers by name, with their process ids."""
+        return self.supervisor.running()

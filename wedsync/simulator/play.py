@@ -1,0 +1,96 @@
+"""The market played out over the enquiries, and what the truth file keeps of it.
+
+`play_market` turns each clean enquiry's wish to book (`propensity`) into a booking or not
+(`market.resolve_bookings`), and keeps every probability the evaluation needs: given the
+reply, at enquiry time (before the reply), and at enquiry time had the supplier been priced
+in each band (its true price response).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from wedsync.simulator import calibration as cal
+from wedsync.simulator.market import resolve_bookings
+from wedsync.simulator.propensity import (
+    reply_effect,
+    wish_logit_before_reply,
+    wish_probability_at_enquiry,
+)
+
+_NOT_BOOKED = np.datetime64("NaT", "s")
+
+
+def band_column(band: str) -> str:
+    """The truth column holding the at-enquiry probability had the supplier been in `band`."""
+    return f"true_probability_at_{band}"
+
+
+def play_market(
+    rng: np.random.Generator, enquiries: pd.DataFrame, suppliers: pd.DataFrame
+) -> pd.DataFrame:
+    """`enquiries` with `booked`, `booked_at` (the booking's time, kept for every enquiry as
+    its decision time), `true_probability`, `true_probability_at_enquiry` and one
+    `true_probability_at_<band>` per price band. Defective rows never book."""
+    clean = enquiries["defect_type"].isna().to_numpy()
+    before_reply = wish_logit_before_reply(enquiries, suppliers)
+    replied = before_reply + reply_effect(
+        enquiries["responded"].to_numpy(dtype=bool), enquiries["response_hours"].to_numpy()
+    )
+    wish = np.where(clean, 1.0 / (1.0 + np.exp(-replied)), 0.0)
+    booked, room = resolve_bookings(rng, enquiries, suppliers["weddings_per_date"].to_numpy(), wish)
+    supplier = enquiries["supplier"].to_numpy()
+    base_price = suppliers["base_price_gbp"].to_numpy()[supplier]
+    own_multiplier = np.array(
+        [cal.PRICE_BAND_MULTIPLIER[b] for b in suppliers["price_band"].to_numpy()[supplier]]
+    )
+    bands = {
+        band_column(band): wish_probability_at_enquiry(
+            wish_logit_before_reply(
+                enquiries,
+                suppliers,
+                base_price * cal.PRICE_BAND_MULTIPLIER[band] / own_multiplier,
+            )
+        )
+        * room
+        for band in cal.PRICE_BANDS
+    }
+    return enquiries.assign(
+        booked=booked,
+        true_probability=wish * room,
+        true_probability_at_enquiry=np.where(
+            clean, wish_probability_at_enquiry(before_reply) * room, 0.0
+        ),
+        **bands,
+    )
+
+
+def enquiry_outcomes(clean: pd.DataFrame) -> pd.DataFrame:
+    """The truth file's row per clean enquiry: its probabilities, whether and when it books."""
+    return pd.DataFrame(
+        {
+            "enquiry_id": clean["enquiry_id"].to_numpy(),
+            "true_probability": clean["true_probability"].to_numpy(),
+            "booked": clean["booked"].to_numpy(dtype=bool),
+            "booked_at": np.where(
+                clean["booked"].to_numpy(dtype=bool),
+                clean["booked_at"].to_numpy().astype("datetime64[s]"),
+                _NOT_BOOKED,
+            ),
+            "true_probability_at_enquiry": clean["true_probability_at_enquiry"].to_numpy(),
+            **{band_column(b): clean[band_column(b)].to_numpy() for b in cal.PRICE_BANDS},
+        }
+    )
+
+
+def supplier_market(suppliers: pd.DataFrame) -> pd.DataFrame:
+    """The truth file's row per supplier: what the exports do not show of it."""
+    return pd.DataFrame(
+        {
+            "supplier_id": suppliers["supplier_id"].to_numpy(),
+            "price_response": suppliers["price_response"].to_numpy(),
+            "quality": suppliers["quality"].to_numpy(),
+            "weddings_per_date": suppliers["weddings_per_date"].to_numpy(),
+        }
+    )

@@ -8,7 +8,7 @@
         +post-hook: "{{ apply_row_level_security() }}"
 
     The policy itself lives in one place, the procedure `app.apply_row_level_security()` that
-    the API creates (serving/tenancy.py); it only alters what is missing, so on an unchanged
+    the API creates (serving/security/tenancy.py); it only alters what is missing, so on an unchanged
     table it takes no lock. Before the API has ever started there is nothing to apply it for,
     and this is a no-op; on a dev target (an analyst's own schemas) it is never applied.
 -#}

@@ -64,7 +64,7 @@ def _land(landing: Path, night: dt.date, *, broken: bool = False) -> None:
     )
     rows = [
         f"enq_{night}_{n:02d},sup_000001,cpl_{night:%m%d}{n:02d},{night}T10:00:00Z,2027-06-12,"
-        f"{-4 if broken and n % 2 else 80},15000,web,{night}T12:00:00Z"
+        f"{-4 if broken and n % 2 else 80},15000,search,{night}T12:00:00Z"
         for n in range(ENQUIRIES_PER_NIGHT)
     ]
     (folder / "enquiries.csv").write_text(

@@ -82,21 +82,48 @@ def test_build_prints_its_summary(platform: BuiltPlatform) -> None:
     assert "Model booking_probability v1 (champion)" in platform.summary
 
 
-def test_vendor_performance_counts_every_clean_enquiry_once(platform: BuiltPlatform) -> None:
-    defects = pd.read_parquet(truth_dir(platform.landing_dir) / "defects.parquet")
-    defective = set(defects.loc[defects["table_name"] == "enquiries", "row_key"])
+def _quarantined(database_url: str, table_name: str) -> set[str]:
+    """Row keys of `table_name` an error rule holds back from the marts."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "select distinct row_key from quality.quarantine"
+            " where severity = 'error' and table_name = %s",
+            (table_name,),
+        ).fetchall()
+    return {key for (key,) in rows}
+
+
+def _injected(landing_dir: Path, table_name: str) -> set[str]:
+    defects = pd.read_parquet(truth_dir(landing_dir) / "defects.parquet")
+    return set(defects.loc[defects["table_name"] == table_name, "row_key"].astype(str))
+
+
+def test_vendor_performance_counts_every_unquarantined_enquiry_once(
+    platform: BuiltPlatform,
+) -> None:
+    held_back = _quarantined(platform.database_url, "enquiries")
+    assert _injected(platform.landing_dir, "enquiries") <= held_back
     raw_enquiries = _scalar(
         platform.database_url, "select count(distinct enquiry_id) from raw.enquiries"
     )
     counted = _scalar(platform.database_url, "select sum(enquiries) from marts.vendor_performance")
-    assert int(counted) == raw_enquiries - len(defective)
+    assert int(counted) == raw_enquiries - len(held_back)
 
 
-def test_seasonal_bookings_count_every_clean_booking_once(platform: BuiltPlatform) -> None:
-    defects = pd.read_parquet(truth_dir(platform.landing_dir) / "defects.parquet")
-    defective = set(defects.loc[defects["table_name"] == "bookings", "row_key"])
-    raw_bookings = _scalar(
-        platform.database_url, "select count(distinct booking_id) from raw.bookings"
+def test_seasonal_bookings_count_every_unquarantined_booking_once(
+    platform: BuiltPlatform,
+) -> None:
+    assert _injected(platform.landing_dir, "bookings") <= _quarantined(
+        platform.database_url, "bookings"
+    )
+    # A booking is attributed through its enquiry: held back if either row is quarantined.
+    published = _scalar(
+        platform.database_url,
+        "select count(distinct b.booking_id) from raw.bookings as b"
+        " where not exists (select 1 from quality.quarantine as q where q.severity = 'error'"
+        "  and q.table_name = 'bookings' and q.row_key = b.booking_id)"
+        " and not exists (select 1 from quality.quarantine as q where q.severity = 'error'"
+        "  and q.table_name = 'enquiries' and q.row_key = b.enquiry_id)",
     )
     by_month = _scalar(
         platform.database_url, "select coalesce(sum(bookings), 0) from marts.seasonal_bookings"
@@ -113,17 +140,32 @@ def test_seasonal_bookings_count_every_clean_booking_once(platform: BuiltPlatfor
     by_supplier = _scalar(
         platform.database_url, "select sum(bookings) from marts.vendor_performance"
     )
-    assert int(by_month) + int(suppressed) == int(by_supplier) == raw_bookings - len(defective) > 0
+    assert int(by_month) + int(suppressed) == int(by_supplier) == published > 0
 
 
-def test_quarantine_holds_exactly_the_injected_defects(platform: BuiltPlatform) -> None:
+def test_quarantine_holds_every_injected_defect_and_few_clean_rows(
+    platform: BuiltPlatform,
+) -> None:
+    """Recall is total; clean rows are no longer clipped inside the rules' limits, so a rule may
+    flag a genuinely extreme clean row (a false alarm), but only a small share of them."""
     defects = pd.read_parquet(truth_dir(platform.landing_dir) / "defects.parquet")
+    injected = set(
+        defects[["table_name", "row_key"]].astype(str).itertuples(index=False, name=None)
+    )
     with psycopg.connect(platform.database_url) as conn:
-        quarantined = conn.execute(
-            "select distinct table_name, row_key from quality.quarantine where severity = 'error'"
-        ).fetchall()
-    injected = set(defects[["table_name", "row_key"]].itertuples(index=False, name=None))
-    assert set(quarantined) == injected
+        quarantined = set(
+            conn.execute(
+                "select distinct table_name, row_key from quality.quarantine"
+                " where severity = 'error'"
+            ).fetchall()
+        )
+    assert injected <= quarantined
+    clean_rows = sum(
+        int(str(_scalar(platform.database_url, f"select count(*) from raw.{table}")))
+        for table in {table for table, _ in quarantined}
+    ) - len(injected)
+    false_alarms = quarantined - injected
+    assert len(false_alarms) <= 0.01 * clean_rows, sorted(false_alarms)[:20]
 
 
 def test_the_model_is_registered_as_champion(platform: BuiltPlatform) -> None:

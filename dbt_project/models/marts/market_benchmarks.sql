@@ -10,7 +10,7 @@ with supplier_quarters as (
         vendor_type,
         region,
         enquiry_quarter as quarter,
-        count(booking_id)::numeric / count(*) as conversion_rate,
+        {{ rate('count(booking_id)', 'count(*)') }} as conversion_rate,
         max(base_price_gbp) as price_gbp,
         percentile_cont(0.5) within group (order by first_response_hours) as response_hours
     from {{ ref('fct_enquiries') }}

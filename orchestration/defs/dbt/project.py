@@ -7,6 +7,10 @@ the manifest is missing or older than any file of the project, under every entry
 as `DbtProject.prepare_if_dev` would. Parsing happens in a private target dir and the
 manifest is moved into place atomically, so processes starting together never read a
 half-written one.
+
+Dagster's manifest lives in `target/prod/`, not in dbt's default `target/`: an analyst's own
+`dbt build` on the dev target writes `target/manifest.json`, and, being newer than the project
+files, it would otherwise be taken as current and Dagster would build the analyst's schemas.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ PARSE_ARTIFACTS = ("partial_parse.msgpack", "manifest.json")
 #: What a manifest is parsed from: a newer file here makes the manifest stale.
 PROJECT_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
-wedsync_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+wedsync_dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=Path("target") / "prod"
+)
 
 
 def newest_source_mtime(project_dir: Path) -> float:

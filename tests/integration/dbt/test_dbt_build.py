@@ -8,6 +8,7 @@ not from dbt's own tables.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import psycopg
 import pytest
 
 from orchestration.defs.dbt.assets import wedsync_dbt_models
+from orchestration.defs.dbt.project import prepare_manifest, wedsync_dbt_project
 from orchestration.defs.dbt.resources import VENV_DBT, dbt_profile_env, dbt_resource
 from tests.integration.dbt.conftest import AS_OF, LoadedWarehouse
 from wedsync.settings import DBT_PROJECT_DIR
@@ -269,11 +271,14 @@ def test_an_analysts_default_build_leaves_the_served_marts_untouched(
         env=env,
         check=True,
     )
-    analyst = [*project, "--target-path", str(tmp_path / "dev")]
+    # Into dbt's default target dir, as the analyst's command writes it.
     subprocess.run(
-        [*dbt, "build", "-s", "seasonal_demand", *analyst, "--defer", "--state", str(prod_state)],
+        [*dbt, "build", "-s", "seasonal_demand", *project, "--defer", "--state", str(prod_state)],
         env=env,
         check=True,
     )
     assert _tables(url, "marts") == served
     assert "seasonal_demand" in _tables(url, "dev_alice_marts")
+    # Dagster's next start still builds production: the analyst's dev manifest is not its own.
+    manifest = json.loads(prepare_manifest(wedsync_dbt_project, dbt_resource(url)).read_text())
+    assert manifest["nodes"]["model.wedsync.seasonal_demand"]["schema"] == "marts"

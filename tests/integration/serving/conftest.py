@@ -64,7 +64,7 @@ def warehouse_url() -> Iterator[str]:
 
 
 def after_dbt_build(conn: psycopg.Connection) -> None:
-    """What dbt's `on-run-end` hook does: re-apply the policies and grants to new tables."""
+    """What each served model's post-hook does: re-apply the policies and grants to new tables."""
     conn.execute("call app.apply_row_level_security()")
     conn.commit()
 

@@ -63,7 +63,9 @@ def test_clean_enquiries_have_a_real_wedding_date_within_four_years(clean):
     wedding = _dates(enquiries["wedding_date"])  # raises on 2027-02-30
     assert (created.dt.normalize() <= wedding).all()
     # The four-year horizon is a rule, not a law of the market: a rare longer lead is kept.
-    assert (wedding > created + pd.DateOffset(years=4)).mean() < 0.001
+    # The calibrated leads (lognormal, sigma 0.55 around 7.5-13 months by type) put 0.32% of
+    # enquiries beyond four years (venues 0.88%, planners 0.59%): rare, and the rule's to flag.
+    assert (wedding > created + pd.DateOffset(years=4)).mean() < 0.005
 
 
 def test_clean_guest_counts_and_budgets_are_rarely_out_of_range(clean):

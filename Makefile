@@ -5,6 +5,7 @@
 #   make test-faults  the fault suite and the restore drill alone (private servers, killed)
 #   make cluster       start the scaled-out topology: 4 API processes behind HAProxy (base port WEDSYNC_CLUSTER_PORT, default 8100)
 #   make cluster-down  stop it
+#   make bench-tools   install what the benchmarks cross-check with (Debian's wrk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -21,10 +22,14 @@ export WEDSYNC_LANDING_DIR ?= $(CURDIR)/.local/landing
 # Every recipe sees the Postgres/Redis that `wedsync services up` settled on.
 WITH_ENV := set -a; [ -f .local/services.env ] && . .local/services.env; set +a; eval "$$($(BIN)/wedsync db env)";
 
-.PHONY: help install services build demo test test-faults lint clean cluster cluster-down
+.PHONY: help install services build demo test test-faults lint clean cluster cluster-down bench-tools
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
+
+# wrk is the outside load generator benchmarks/api.py checks its own figures against.
+bench-tools:
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)

@@ -131,13 +131,16 @@
     session.charts[name] = new Chart($(name), config);
   }
 
+  // Both series count enquiries by the month they were made: the supplier's from
+  // vendor_performance, the market's from seasonal_demand (seasonal_bookings counts by wedding
+  // month, which on one axis with the supplier's own would compare different months).
   function renderSeason(performance, market) {
     const own = byMonth(performance, "enquiries");
     const marketEnquiries = byMonth(market, "enquiries");
     const months = [...new Set([...own.keys(), ...marketEnquiries.keys()])].sort();
     const markets = [...new Set(market.map((row) => `${row.vendor_type} in ${row.region}`))];
     $("season-note").textContent = months.length
-      ? `Market: ${markets.slice(0, 3).join(", ")}${markets.length > 3 ? "…" : ""} (enquiries by wedding month).`
+      ? `Market: ${markets.slice(0, 3).join(", ")}${markets.length > 3 ? "…" : ""} (enquiries by the month they were made).`
       : "No seasonal data yet.";
     drawChart("season-chart", {
       data: {
@@ -253,7 +256,8 @@
       $("account-name").textContent = answer.supplier_id ?? "WedSync platform (all suppliers)";
       const performance = answer.vendor_performance ?? [];
       renderKpis(performance);
-      renderSeason(performance, answer.seasonal_bookings ?? []);
+      const insightsAnswer = insights.status === "fulfilled" ? insights.value : null;
+      renderSeason(performance, insightsAnswer?.seasonal_demand ?? []);
       renderFunnel(performance, answer.lead_funnel);
       setStatus(`Figures from data version ${answer.dataset_version}, loaded ${clock.format(new Date())}.`);
     } else if (metrics.status === "rejected") {

@@ -67,6 +67,16 @@ insert into marts.seasonal_bookings values
     ('2026-05-01', 'photographer', 'london', 400, 90, 0.225, 160000.00),
     ('2026-06-01', 'photographer', 'london', 520, 120, 0.23, 210000.00),
     ('2026-05-01', 'florist', 'scotland', 80, 20, 0.25, 30000.00);
+-- Market enquiries by the month they were made (seasonal_bookings above counts by wedding month).
+create table marts.seasonal_demand (
+    month date, vendor_type text, region text, enquiries bigint, bookings bigint,
+    conversion_rate numeric, avg_booking_value_gbp numeric, enquiries_prior_year bigint,
+    enquiries_yoy_change numeric, bookings_prior_year bigint, bookings_yoy_change numeric,
+    peak_season_share numeric);
+insert into marts.seasonal_demand values
+    ('2026-05-01', 'photographer', 'london', 300, 70, 0.2333, 1800, null, null, null, null, 0.8),
+    ('2026-06-01', 'photographer', 'london', 380, 85, 0.2237, 1850, null, null, null, null, 0.7),
+    ('2026-05-01', 'florist', 'scotland', 60, 15, 0.25, 1500, null, null, null, null, 0.9);
 insert into marts.wedding_day_alerts values
     ('bkg_0000001', '{photographer}', 'cpl_000010', 'photographer', 'london', '2027-06-12', 1,
      '2027-06-11', 2400, 600, 1800, true, 'guest_count'),
@@ -185,6 +195,15 @@ def test_supplier_signs_in_sees_its_numbers_and_a_live_enquiry(page: Page, api: 
     expect(page.locator("#funnel-note")).to_contain_text("enquiries → quotes: 62.5%")
     expect(page.locator("#kpi-pipeline .value")).to_have_text("£8,250")
     expect(page.locator("#kpi-pipeline .note")).to_have_text("expected from 12 open enquiries")
+    # Yours and the market's enquiries on one axis, both by the month they were made.
+    expect(page.locator("#season-note")).to_have_text(
+        "Market: photographer in london (enquiries by the month they were made)."
+    )
+    season = page.evaluate(
+        "() => { const chart = Chart.getChart('season-chart');"
+        " return [chart.data.datasets[0].data, chart.data.datasets[1].data]; }"
+    )
+    assert season == [[40, 30], [300, 380]]
     expect(page.locator("#alerts li")).to_have_text(
         ["Wedding 2027-06-12 (tomorrow) · £1,800 outstanding · missing: guest_count"]
     )

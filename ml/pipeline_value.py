@@ -9,18 +9,26 @@ can check it by hand. The expected value of a booking is the
 supplier's own revenue per booking when it has at least `MIN_SUPPLIER_BOOKINGS` of them, else
 that of its vendor type in its region, else that of its vendor type nationally. Revenue per
 booking counts a cancelled booking as zero revenue, so cancellation risk is priced in.
+
+The expected count alone reads as more certain than it is: a supplier with 22 open enquiries
+expecting 0.44 bookings may well get 2. So each supplier also gets the central 90% range of
+its number of bookings (`bookings_low`..`bookings_high`), exact for independent enquiries
+(the Poisson-binomial distribution of the sum), which `ml.truth_report` checks for coverage.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import psycopg
 
 from ml.tables import replace_table, sql_value
 
 MIN_SUPPLIER_BOOKINGS = 3
+#: The share of outcomes a supplier's bookings range covers.
+LIKELY_LEVEL = 0.90
 SUPPLIER, SEGMENT, NATIONAL = "value_supplier", "value_segment", "value_national"
 #: What `value_basis` says about each fallback level.
 VALUE_BASIS = {SUPPLIER: "supplier", SEGMENT: "vendor_type_region", NATIONAL: "vendor_type"}
@@ -31,6 +39,8 @@ PIPELINE_COLUMNS = (
     "open_enquiries",
     "expected_bookings",
     "expected_revenue_gbp",
+    "bookings_low",
+    "bookings_high",
     "booking_value_gbp",
     "value_basis",
     "model_version",
@@ -49,6 +59,14 @@ create table if not exists predictions.pipeline_value (
     model_version        text             not null,
     scored_at            timestamptz      not null
 );
+-- Added after the table was first published: warehouses built before keep their rows.
+alter table predictions.pipeline_value
+    add column if not exists bookings_low integer,
+    add column if not exists bookings_high integer;
+comment on column predictions.pipeline_value.bookings_low is
+    'Lower end of the central 90% range of the number of open enquiries that will book.';
+comment on column predictions.pipeline_value.bookings_high is
+    'Upper end of the central 90% range of the number of open enquiries that will book.';
 comment on column predictions.pipeline_value.value_basis is
     'Whose average booking value priced the pipeline: the supplier''s own, its vendor type in '
     'its region, or its vendor type nationally; null when no booking of that type exists yet.';
@@ -92,8 +110,26 @@ def expected_booking_values(
     return values[["supplier_id", "booking_value_gbp", "value_basis"]]
 
 
+def likely_bookings(probabilities: np.ndarray, level: float = LIKELY_LEVEL) -> tuple[int, int]:
+    """The central `level` range of how many of these enquiries book, each independently.
+
+    The exact distribution of the count (Poisson-binomial) by convolution, which is cheap at
+    a supplier's few dozen open enquiries. The range leaves at most (1 - level) / 2 of the
+    probability below it and above it, so it covers at least `level`.
+    """
+    distribution = np.ones(1)
+    for probability in probabilities:
+        distribution = np.convolve(distribution, [1.0 - probability, probability])
+    cumulative = np.cumsum(distribution)
+    tail = (1.0 - level) / 2
+    low = int(np.searchsorted(cumulative, tail, side="left"))
+    high = int(np.searchsorted(cumulative, 1.0 - tail - 1e-12, side="left"))
+    return low, min(high, len(probabilities))
+
+
 def pipeline_value(scores: pd.DataFrame, booking_values: pd.DataFrame) -> pd.DataFrame:
-    """Per supplier: open enquiries, expected bookings (Σ p) and expected revenue (Σ p x value).
+    """Per supplier: open enquiries, expected bookings (Σ p) and their likely range, and
+    expected revenue (Σ p x value).
 
     `scores` holds `enquiry_id, supplier_id, probability`; `booking_values` is what
     `expected_booking_values` returns. A supplier whose value is unknown keeps its expected
@@ -102,6 +138,12 @@ def pipeline_value(scores: pd.DataFrame, booking_values: pd.DataFrame) -> pd.Dat
     per_supplier = scores.groupby("supplier_id", as_index=False).agg(
         open_enquiries=("enquiry_id", "count"), expected_bookings=("probability", "sum")
     )
+    ranges = {
+        supplier: likely_bookings(probabilities.to_numpy())
+        for supplier, probabilities in scores.groupby("supplier_id")["probability"]
+    }
+    per_supplier["bookings_low"] = [ranges[s][0] for s in per_supplier["supplier_id"]]
+    per_supplier["bookings_high"] = [ranges[s][1] for s in per_supplier["supplier_id"]]
     valued = per_supplier.merge(booking_values, on="supplier_id", how="left")
     valued["expected_revenue_gbp"] = (
         valued["expected_bookings"] * valued["booking_value_gbp"]
@@ -152,6 +194,8 @@ def replace_pipeline_value(
             int(row.open_enquiries),
             float(row.expected_bookings),
             sql_value(row.expected_revenue_gbp),
+            int(row.bookings_low),
+            int(row.bookings_high),
             sql_value(row.booking_value_gbp),
             sql_value(row.value_basis),
             model_version,

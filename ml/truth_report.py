@@ -2,7 +2,8 @@
 
 Three checks (issue 12), each naming its population and n:
 - the open pipeline: expected bookings (Σ `predictions.booking_probability.probability`)
-  against the open enquiries that really book, overall and per enquiry-age band;
+  against the open enquiries that really book, overall and per enquiry-age band, and how
+  often each supplier's likely range (`predictions.pipeline_value`) holds its real count;
 - at-arrival calibration: the champion scoring the settled test window as enquiries arrive,
   mean predicted against the real rate, ECE, and its AUC against the at-enquiry oracle's;
 - price advice: `ml.price_truth`.
@@ -22,6 +23,7 @@ from mlflow.tracking import MlflowClient
 from ml.evaluation import classification_metrics, moving_windows
 from ml.features import LABEL, read_booking_features
 from ml.oracle import AT_ENQUIRY, OUTCOMES_FILE, oracle_metrics
+from ml.pipeline_value import LIKELY_LEVEL
 from ml.price_truth import price_advice_section
 from ml.registry import champion_version, load_version, use_tracking
 from ml.training import predict_booking_probability
@@ -97,6 +99,41 @@ def pipeline_against_truth(conn: psycopg.Connection, truth_dir: Path) -> pd.Data
     report = pd.DataFrame(rows)
     report.attrs["without_truth"] = len(scores) - len(joined)
     return report
+
+
+def range_coverage(conn: psycopg.Connection, truth_dir: Path) -> tuple[int, int] | None:
+    """(suppliers whose real count of bookings from their open enquiries lies in their
+    likely range, suppliers checked); None without a truth file or a scored pipeline."""
+    outcomes = truth_dir / OUTCOMES_FILE
+    if not outcomes.exists():
+        return None
+    ranges = pd.DataFrame(
+        conn.execute(
+            "select v.supplier_id, v.bookings_low, v.bookings_high, b.enquiry_id "
+            "from predictions.pipeline_value as v "
+            "join predictions.booking_probability as b using (supplier_id)"
+        ).fetchall(),
+        columns=["supplier_id", "bookings_low", "bookings_high", "enquiry_id"],
+    )
+    if ranges.empty:
+        return None
+    truth = pd.read_parquet(outcomes, columns=["enquiry_id", "booked"])
+    joined = ranges.merge(truth, on="enquiry_id", how="inner")
+    per_supplier = joined.groupby("supplier_id").agg(
+        low=("bookings_low", "first"), high=("bookings_high", "first"), real=("booked", "sum")
+    )
+    covered = per_supplier["real"].between(per_supplier["low"], per_supplier["high"])
+    return int(covered.sum()), len(per_supplier)
+
+
+def render_range_coverage(covered: int, suppliers: int) -> str:
+    """One line: how often the likely range a supplier is shown held what really booked."""
+    share = covered / suppliers
+    return (
+        f"  each supplier's likely range ({LIKELY_LEVEL:.0%}) held its real bookings for "
+        f"{covered:,} of {suppliers:,} suppliers ({share:.1%}; target ≥ {LIKELY_LEVEL:.0%}: "
+        f"{_verdict(share >= LIKELY_LEVEL)})"
+    )
 
 
 @dataclass(frozen=True)
@@ -189,6 +226,9 @@ def honest_numbers_section() -> list[str]:
                 if report is not None
                 else ["Pipeline value vs truth: no truth file or no open enquiries scored"]
             )
+            coverage = range_coverage(conn, truth)
+            if coverage is not None:
+                lines.append(render_range_coverage(*coverage))
         except psycopg.Error as error:
             conn.rollback()
             lines.append(f"Pipeline value vs truth: not available ({error.diag.message_primary})")

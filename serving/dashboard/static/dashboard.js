@@ -218,8 +218,12 @@
       $("kpi-pipeline").hidden = true;
       return;
     }
+    // A supplier's own range of bookings; ranges of many suppliers do not add up, so the
+    // platform view shows the expectation alone.
+    const own = rows.length === 1 && rows[0].bookings_high != null ? rows[0] : null;
+    const range = own ? ` · 90% range ${own.bookings_low}–${own.bookings_high} bookings` : "";
     setTile("kpi-pipeline", gbp.format(sum(rows, "expected_revenue_gbp")),
-      `expected from ${whole.format(sum(rows, "open_enquiries"))} open enquiries`);
+      `expected from ${whole.format(sum(rows, "open_enquiries"))} open enquiries${range}`);
   }
 
   function renderQuality(answer) {

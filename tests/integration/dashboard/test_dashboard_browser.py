@@ -85,10 +85,11 @@ insert into marts.wedding_day_alerts values
 create schema if not exists predictions;
 create table predictions.pipeline_value (
     supplier_id text, open_enquiries bigint, expected_bookings numeric,
-    expected_revenue_gbp numeric, model_version text, scored_at timestamptz);
+    expected_revenue_gbp numeric, bookings_low integer, bookings_high integer,
+    model_version text, scored_at timestamptz);
 insert into predictions.pipeline_value values
-    ('{photographer}', 12, 3.4, 8250.00, '1', now()),
-    ('{florist}', 40, 10.0, 20000.00, '1', now());
+    ('{photographer}', 12, 3.4, 8250.00, 1, 6, '1', now()),
+    ('{florist}', 40, 10.0, 20000.00, 5, 15, '1', now());
 insert into marts.lead_funnel values
     ('{photographer}', '2026-05-01', 900, 40, 25, 10),
     ('{florist}', '2026-05-01', 9000, 500, 400, 200);
@@ -194,7 +195,9 @@ def test_supplier_signs_in_sees_its_numbers_and_a_live_enquiry(page: Page, api: 
     expect(page.locator("#kpi-revenue .value")).to_have_text("£29,500")
     expect(page.locator("#funnel-note")).to_contain_text("enquiries → quotes: 62.5%")
     expect(page.locator("#kpi-pipeline .value")).to_have_text("£8,250")
-    expect(page.locator("#kpi-pipeline .note")).to_have_text("expected from 12 open enquiries")
+    expect(page.locator("#kpi-pipeline .note")).to_have_text(
+        "expected from 12 open enquiries · 90% range 1\u20136 bookings"
+    )
     # Yours and the market's enquiries on one axis, both by the month they were made.
     expect(page.locator("#season-note")).to_have_text(
         "Market: photographer in london (enquiries by the month they were made)."
@@ -239,6 +242,8 @@ def test_platform_view_adds_data_quality_and_every_supplier(page: Page, api: Run
     expect(page.locator("#account-name")).to_have_text("WedSync platform (all suppliers)")
     expect(page.locator("#kpi-enquiries .value")).to_have_text("570")
     expect(page.locator("#kpi-pipeline .value")).to_have_text("£28,250")
+    # Two suppliers' ranges do not add up to a range: the platform sees the expectation alone.
+    expect(page.locator("#kpi-pipeline .note")).to_have_text("expected from 52 open enquiries")
     expect(page.locator("#alerts li")).to_have_count(2)
     expect(page.locator("#quality-card")).to_be_visible()
     expect(page.locator("#quality-note")).to_have_text("No quality checks have run yet.")

@@ -4,8 +4,8 @@ import dagster as dg
 import psycopg
 import pytest
 
-from ml.pipeline_value import MIN_SUPPLIER_BOOKINGS
-from ml.truth_report import pipeline_against_truth
+from ml.pipeline_value import LIKELY_LEVEL, MIN_SUPPLIER_BOOKINGS
+from ml.truth_report import pipeline_against_truth, range_coverage
 from orchestration.defs.ml.assets import ml_assets
 from orchestration.defs.ml.pipeline_assets import PIPELINE_VALUE, supplier_pipeline_value
 from tests.integration.ml.synthetic_features import booking_values
@@ -65,3 +65,18 @@ def test_open_pipeline_matches_what_really_books_by_age(ml_world: MlWorld) -> No
     old = by_band.loc["43+"]
     assert old["expected_bookings"] / old["open_enquiries"] < 0.05
     assert (by_band["gap_per_enquiry"].abs() < 0.05).all()
+
+
+def test_each_suppliers_likely_range_holds_what_really_books(ml_world: MlWorld) -> None:
+    """The range a supplier is shown beside its pipeline, held against the simulator's truth."""
+    assert dg.materialize([*ml_assets, supplier_pipeline_value], resources=ml_world.resources)
+    truth = ml_world.resources["landing_zone"].path / "_truth"  # type: ignore[attr-defined]
+    with psycopg.connect(ml_world.database_url) as conn:
+        coverage = range_coverage(conn, truth)
+        widest = conn.execute(
+            "select max(bookings_high - bookings_low) from predictions.pipeline_value"
+        ).fetchone()
+    assert coverage is not None
+    covered, suppliers = coverage
+    assert suppliers > 20 and covered / suppliers >= LIKELY_LEVEL
+    assert widest is not None and widest[0] > 0  # a range, not the point estimate again

@@ -2,10 +2,11 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from ml.pipeline_value import expected_booking_values, pipeline_value
+from ml.pipeline_value import expected_booking_values, likely_bookings, pipeline_value
 
 SUPPLIERS = pd.DataFrame(
     {
@@ -68,6 +69,27 @@ def test_pipeline_value_sums_probability_times_booking_value_per_supplier() -> N
     assert valued.loc["sup_2", "expected_revenue_gbp"] == pytest.approx(720.0)
     assert valued.loc["sup_4", "expected_bookings"] == pytest.approx(0.4)
     assert math.isnan(valued.loc["sup_4", "expected_revenue_gbp"])
+    # sup_1 books none with 0.375, one with 0.5, both with 0.125: 90% of outcomes in 0..2.
+    assert (valued.loc["sup_1", "bookings_low"], valued.loc["sup_1", "bookings_high"]) == (0, 2)
+
+
+def test_likely_bookings_is_the_central_range_of_the_exact_count() -> None:
+    # 20 enquiries at 0.5: the count is Binomial(20, 0.5), whose central 90% is 6..14
+    # (P(X <= 5) = 0.021 < 0.05 <= P(X <= 6) = 0.058; P(X <= 13) = 0.942 < 0.95 <= P(X <= 14)).
+    assert likely_bookings(np.full(20, 0.5)) == (6, 14)
+    # Certain outcomes have no spread; a long shot's range starts at none.
+    assert likely_bookings(np.array([1.0, 1.0, 0.0])) == (2, 2)
+    assert likely_bookings(np.array([0.02, 0.03])) == (0, 0)
+    assert likely_bookings(np.array([])) == (0, 0)
+
+
+def test_likely_bookings_covers_what_really_books_nine_times_in_ten() -> None:
+    rng = np.random.default_rng(12)
+    probabilities = rng.beta(1, 6, size=(2_000, 25))
+    ranges = np.array([likely_bookings(p) for p in probabilities])
+    booked = (rng.random(probabilities.shape) < probabilities).sum(axis=1)
+    covered = ((ranges[:, 0] <= booked) & (booked <= ranges[:, 1])).mean()
+    assert 0.90 <= covered <= 0.97
 
 
 def test_no_open_enquiries_is_an_empty_pipeline() -> None:

@@ -255,12 +255,12 @@
       .find((r) => r.status === "rejected" && r.reason.status === 401);
     if (refused) throw refused.reason;
 
+    const insightsAnswer = insights.status === "fulfilled" ? insights.value : null;
     if (metrics.status === "fulfilled" && metrics.value) {
       const answer = metrics.value;
       $("account-name").textContent = answer.supplier_id ?? "WedSync platform (all suppliers)";
       const performance = answer.vendor_performance ?? [];
       renderKpis(performance);
-      const insightsAnswer = insights.status === "fulfilled" ? insights.value : null;
       renderSeason(performance, insightsAnswer?.seasonal_demand ?? []);
       renderFunnel(performance, answer.lead_funnel);
       setStatus(`Figures from data version ${answer.dataset_version}, loaded ${clock.format(new Date())}.`);
@@ -268,7 +268,7 @@
       setStatus(`Figures unavailable: ${metrics.reason.detail ?? metrics.reason.message}`);
     }
     renderAlerts(alerts);
-    renderPipeline(insights.status === "fulfilled" ? insights.value : null);
+    renderPipeline(insightsAnswer);
     // Only platform keys may read data quality: a supplier's key gets 403 and the card stays hidden.
     const platform = quality.status === "fulfilled" && quality.value !== null;
     $("quality-card").hidden = !platform;

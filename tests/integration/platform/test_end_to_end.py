@@ -161,7 +161,7 @@ def test_quarantine_holds_every_injected_defect_and_few_clean_rows(
         )
     assert injected <= quarantined
     clean_rows = sum(
-        int(str(_scalar(platform.database_url, f"select count(*) from raw.{table}")))
+        int(_scalar(platform.database_url, f"select count(*) from raw.{table}"))
         for table in {table for table, _ in quarantined}
     ) - len(injected)
     false_alarms = quarantined - injected

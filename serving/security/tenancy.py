@@ -51,13 +51,28 @@ begin
     if not exists (select 1 from pg_roles where rolname = '{API_ROLE}') then
         return;
     end if;
+    -- dbt calls this from every served model's post-hook, on several threads at once, and two
+    -- concurrent grants on one schema fail ("tuple concurrently updated"): callers take turns
+    -- (until their transaction ends), and grant only what is missing, so that an unchanged
+    -- warehouse writes no catalog row at all.
+    perform pg_advisory_xact_lock(hashtext('app.apply_row_level_security'));
     for target in
         select nspname from pg_namespace
         where nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+          and not has_schema_privilege('{API_ROLE}', oid, 'usage')
     loop
         execute format('grant usage on schema %I to {API_ROLE}', target.nspname);
-        execute format('grant usage on all sequences in schema %I to {API_ROLE}',
-                       target.nspname);
+    end loop;
+    for target in
+        select c.oid::regclass as relation
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind = 'S'
+          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+          -- (a CASE, because the planner may test the privilege before the kind)
+          and case when c.relkind = 'S'
+                   then not has_sequence_privilege('{API_ROLE}', c.oid, 'usage') end
+    loop
+        execute format('grant usage on sequence %s to {API_ROLE}', target.relation);
     end loop;
     for target in
         select c.oid::regclass as relation, n.nspname, c.relname, c.relrowsecurity,

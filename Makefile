@@ -22,7 +22,7 @@ export WEDSYNC_LANDING_DIR ?= $(CURDIR)/.local/landing
 # Every recipe sees the Postgres/Redis that `wedsync services up` settled on.
 WITH_ENV := set -a; [ -f .local/services.env ] && . .local/services.env; set +a; eval "$$($(BIN)/wedsync db env)";
 
-.PHONY: help install services build demo test test-faults lint clean cluster cluster-down bench-tools
+.PHONY: help install services dbt-manifest build demo test test-faults lint clean cluster cluster-down bench-tools
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -42,7 +42,14 @@ install: $(BIN)/.installed
 services: install
 	@$(BIN)/wedsync services up
 
-build: services
+# dagster-dbt's deployment step: parse dbt_project for the configured warehouse into
+# target/prod/manifest.json, which every Dagster process outside `dagster dev` loads as it is
+# (orchestration/defs/dbt/project.py). dagster-dbt runs the `dbt` on PATH.
+dbt-manifest: services
+	@$(WITH_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster-dbt project prepare-and-package \
+		--file orchestration/defs/dbt/project.py
+
+build: dbt-manifest
 	@$(WITH_ENV) $(BIN)/wedsync db init
 	@$(WITH_ENV) $(BIN)/wedsync simulate --scale $(SCALE) --seed $(SEED)
 	@mkdir -p $(DAGSTER_HOME) && cp deploy/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
@@ -60,10 +67,10 @@ cluster: services
 cluster-down: install
 	@$(WITH_ENV) $(BIN)/wedsync cluster down
 
-test: services
+test: dbt-manifest
 	@$(WITH_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-faults: services
+test-faults: dbt-manifest
 	@$(WITH_ENV) $(BIN)/python -m pytest tests/faults -v -s $(PYTEST_ARGS)
 
 lint: services

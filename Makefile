@@ -1,5 +1,5 @@
 # WedSync Analytics — the commands the README documents.
-#   make demo   set up, build everything, then serve Dagster (3000), the API (8000) and MLflow (5000)
+#   make demo   set up, build everything, then serve Dagster (3000), the API (8000), MLflow (5000) and the GX Data Docs (8010)
 #   make build  set up and build everything, then print a one-screen summary (no serving)
 #   make test   set up and run the test suite
 #   make test-faults  the fault suite and the restore drill alone (private servers, killed)
@@ -55,6 +55,8 @@ build: dbt-manifest
 	@mkdir -p $(DAGSTER_HOME) && cp deploy/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	@$(WITH_ENV) $(BIN)/python -m orchestration.build
 
+# The build's quality checks already link the Data Docs site the demo then serves (serve.py).
+demo: export WEDSYNC_DATA_DOCS_URL ?= http://127.0.0.1:8010/
 demo: build
 	@$(WITH_ENV) $(BIN)/python -m orchestration.serve
 

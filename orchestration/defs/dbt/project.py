@@ -12,7 +12,9 @@
 Dagster's manifest lives in `target/prod/`, not in dbt's default `target/`: an analyst's own
 `dbt build` on the dev target writes `target/manifest.json`, which must never become what
 Dagster builds. It is parsed for the `prod` target, whose schema names are the ones the API,
-the ML code and the quality checks address (macros/generate_schema_name.sql).
+the ML code and the quality checks address (macros/generate_schema_name.sql). `dagster dev`
+parses with the profile of the configured warehouse (`environment.py`); a build in another
+database still gets its own relations' metadata (`resources.py`).
 """
 
 from __future__ import annotations

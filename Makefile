@@ -1,5 +1,5 @@
 # WedSync Analytics — the commands the README documents.
-#   make demo   set up, build everything, then serve Dagster (3000), the API (8000) and MLflow (5000)
+#   make demo   set up, build everything, then serve Dagster (3000), the API (8000), MLflow (5000) and the GX Data Docs (8010)
 #   make build  set up and build everything, then print a one-screen summary (no serving)
 #   make test   set up and run the test suite
 #   make test-faults  the fault suite and the restore drill alone (private servers, killed)
@@ -22,7 +22,7 @@ export WEDSYNC_LANDING_DIR ?= $(CURDIR)/.local/landing
 # Every recipe sees the Postgres/Redis that `wedsync services up` settled on.
 WITH_ENV := set -a; [ -f .local/services.env ] && . .local/services.env; set +a; eval "$$($(BIN)/wedsync db env)";
 
-.PHONY: help install services build demo test test-faults lint clean cluster cluster-down bench-tools
+.PHONY: help install services dbt-manifest build demo test test-faults lint clean cluster cluster-down bench-tools
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -42,12 +42,21 @@ install: $(BIN)/.installed
 services: install
 	@$(BIN)/wedsync services up
 
-build: services
+# dagster-dbt's deployment step: parse dbt_project for the configured warehouse into
+# target/prod/manifest.json, which every Dagster process outside `dagster dev` loads as it is
+# (orchestration/defs/dbt/project.py). dagster-dbt runs the `dbt` on PATH.
+dbt-manifest: services
+	@$(WITH_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster-dbt project prepare-and-package \
+		--file orchestration/defs/dbt/project.py
+
+build: dbt-manifest
 	@$(WITH_ENV) $(BIN)/wedsync db init
 	@$(WITH_ENV) $(BIN)/wedsync simulate --scale $(SCALE) --seed $(SEED)
 	@mkdir -p $(DAGSTER_HOME) && cp deploy/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	@$(WITH_ENV) $(BIN)/python -m orchestration.build
 
+# The build's quality checks already link the Data Docs site the demo then serves (serve.py).
+demo: export WEDSYNC_DATA_DOCS_URL ?= http://127.0.0.1:8010/
 demo: build
 	@$(WITH_ENV) $(BIN)/python -m orchestration.serve
 
@@ -60,10 +69,10 @@ cluster: services
 cluster-down: install
 	@$(WITH_ENV) $(BIN)/wedsync cluster down
 
-test: services
+test: dbt-manifest
 	@$(WITH_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-faults: services
+test-faults: dbt-manifest
 	@$(WITH_ENV) $(BIN)/python -m pytest tests/faults -v -s $(PYTEST_ARGS)
 
 lint: services

@@ -1,7 +1,10 @@
-"""`make demo`'s last step: serve the Dagster UI and daemon, the API and the MLflow UI.
+"""`make demo`'s last step: serve the Dagster UI and daemon, the API, the MLflow UI and the
+Great Expectations Data Docs.
 
 Each runs as its own process, as in a deployment (the Dagster webserver and daemon share the
-Postgres-backed instance in `$DAGSTER_HOME`). Ctrl-C stops them all.
+Postgres-backed instance in `$DAGSTER_HOME`). Ctrl-C stops them all. The Data Docs site listens
+where `WEDSYNC_DATA_DOCS_URL` says (the Makefile sets it for the build too, so the checks of
+the build and of every later run link there).
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from orchestration.data_docs_site import DATA_DOCS_URL_ENV, DEFAULT_DATA_DOCS_URL
 from wedsync.settings import REPO_ROOT, get_settings
 
 BIN = Path(sys.executable).parent
@@ -22,8 +27,9 @@ MLFLOW_PORT = 5000
 DEMO_SUPPLIER_TIER = "professional"
 
 
-def _commands() -> dict[str, list[str]]:
+def _commands(data_docs_url: str) -> dict[str, list[str]]:
     settings = get_settings()
+    data_docs = urlsplit(data_docs_url)
     workspace = str(REPO_ROOT / "workspace.yaml")
     artifacts = REPO_ROOT / ".local" / "mlflow" / "artifacts"
     return {
@@ -69,6 +75,17 @@ def _commands() -> dict[str, list[str]]:
             "--port",
             str(MLFLOW_PORT),
         ],
+        # On this machine only, as every UI here; a URL naming another host is a proxy's.
+        "data-docs": [
+            str(BIN / "uvicorn"),
+            "orchestration.data_docs_site:data_docs_site",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(data_docs.port or 80),
+            "--no-access-log",
+        ],
     }
 
 
@@ -90,11 +107,18 @@ def _demo_supplier_key() -> tuple[str, str]:
 
 def main() -> None:
     """Start every server, print where they are, and wait until interrupted."""
-    # The API's workers split the rate limits between them while Redis is down.
-    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "WEDSYNC_API_WORKERS": API_WORKERS}
+    data_docs_url = os.environ.get(DATA_DOCS_URL_ENV) or DEFAULT_DATA_DOCS_URL
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        # The API's workers split the rate limits between them while Redis is down.
+        "WEDSYNC_API_WORKERS": API_WORKERS,
+        # Checks run by the daemon link the Data Docs served below.
+        DATA_DOCS_URL_ENV: data_docs_url,
+    }
     processes = {
         name: subprocess.Popen(command, cwd=REPO_ROOT, env=env)
-        for name, command in _commands().items()
+        for name, command in _commands(data_docs_url).items()
     }
     supplier_key, platform_key = _demo_supplier_key()
     print(
@@ -103,6 +127,7 @@ def main() -> None:
         f"  Dashboard        http://127.0.0.1:{API_PORT}/\n"
         f"  API docs         http://127.0.0.1:{API_PORT}/docs\n"
         f"  MLflow UI        http://127.0.0.1:{MLFLOW_PORT}\n"
+        f"  GX Data Docs     {data_docs_url}\n"
         f"  demo API key     {supplier_key}\n"
         f"  platform API key {platform_key}\n"
         "Ctrl-C stops everything.\n",

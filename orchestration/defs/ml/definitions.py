@@ -14,7 +14,10 @@ from orchestration.resources import warehouse_resource
 def defs() -> dg.Definitions:
     """Definitions of the ML domain (the features asset comes from the dbt domain)."""
     return dg.Definitions(
-        assets=[*ml_assets, supplier_pipeline_value, demand_forecast, price_band_advice],
+        # Each asset links to the function that computes it in the Dagster UI.
+        assets=dg.with_source_code_references(
+            [*ml_assets, supplier_pipeline_value, demand_forecast, price_band_advice]
+        ),
         resources={
             "warehouse": warehouse_resource(),
             "landing_zone": landing_zone_resource(),

@@ -8,7 +8,6 @@ In an export run the verdict counts the rows of the nights that run loaded (`sco
 """
 
 import json
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -47,7 +46,7 @@ def offenders_markdown(outcome: RuleOutcome, limit: int = SAMPLE_SIZE) -> str:
     return "\n".join(lines)
 
 
-def check_metadata(outcome: RuleOutcome, data_docs_index: Path) -> dict[str, Any]:
+def check_metadata(outcome: RuleOutcome, data_docs_link: str) -> dict[str, Any]:
     """What a data engineer needs to act on a rule's result, as Dagster check metadata."""
     rule = outcome.rule
     metadata: dict[str, Any] = {
@@ -61,7 +60,7 @@ def check_metadata(outcome: RuleOutcome, data_docs_index: Path) -> dict[str, Any
         "quarantined_rows": dg.MetadataValue.int(
             len(outcome.offenders) if rule.severity == "error" else 0
         ),
-        "data_docs": dg.MetadataValue.url(data_docs_index.as_uri()),
+        "data_docs": dg.MetadataValue.url(data_docs_link),
     }
     if outcome.offenders:
         metadata["offending_rows"] = dg.MetadataValue.md(offenders_markdown(outcome))
@@ -99,7 +98,7 @@ def build_rule_check(rule: Rule) -> dg.AssetChecksDefinition:
             passed=outcome.passed,
             severity=check_severity(outcome),
             metadata={
-                **check_metadata(outcome, great_expectations.data_docs_index),
+                **check_metadata(outcome, great_expectations.data_docs_link),
                 "export_dates": scope,
             },
         )

@@ -1,19 +1,20 @@
 """Great Expectations as a Dagster resource (GX Core 1.x; `dagster-ge` only speaks GX 0.x)."""
 
 import datetime as dt
+import os
 from pathlib import Path
+from urllib.parse import urljoin
 
 import dagster as dg
 from psycopg import sql
+from pydantic import Field
 
 from expectations.rule import Rule
 from expectations.runner import RuleOutcome, run_rule
 from expectations.store import record_outcome
 from expectations.suite import QualitySuite, quality_suite
+from orchestration.data_docs_site import DATA_DOCS_DIR, DATA_DOCS_URL_ENV
 from orchestration.resources import WarehouseResource, warehouse_resource
-from wedsync.settings import LOCAL_DIR
-
-DEFAULT_DATA_DOCS_DIR = LOCAL_DIR / "gx" / "data_docs"
 
 
 class GreatExpectationsResource(dg.ConfigurableResource):
@@ -25,11 +26,23 @@ class GreatExpectationsResource(dg.ConfigurableResource):
 
     warehouse: WarehouseResource
     data_docs_dir: str
+    data_docs_base_url: str | None = Field(
+        default=None,
+        description="URL `data_docs_dir` is served at (make demo's Data Docs site); "
+        "unset, links point at the files.",
+    )
 
     @property
     def data_docs_index(self) -> Path:
         """The Data Docs front page (rendered by the `quality/data_docs` asset)."""
         return Path(self.data_docs_dir) / "index.html"
+
+    @property
+    def data_docs_link(self) -> str:
+        """The front page's address for the Dagster UI: over HTTP when a site serves it."""
+        if self.data_docs_base_url:
+            return urljoin(self.data_docs_base_url.rstrip("/") + "/", self.data_docs_index.name)
+        return self.data_docs_index.as_uri()
 
     def suite(self) -> QualitySuite:
         """The process-wide GX suite of this warehouse (set up once per process)."""
@@ -60,7 +73,10 @@ class GreatExpectationsResource(dg.ConfigurableResource):
 
 
 def great_expectations_resource() -> GreatExpectationsResource:
-    """The GX resource on the configured warehouse, Data Docs under `.local/gx/data_docs`."""
+    """The GX resource on the configured warehouse, Data Docs under `.local/gx/data_docs`,
+    linked at `WEDSYNC_DATA_DOCS_URL` when that is set (`make demo` sets it)."""
     return GreatExpectationsResource(
-        warehouse=warehouse_resource(), data_docs_dir=str(DEFAULT_DATA_DOCS_DIR)
+        warehouse=warehouse_resource(),
+        data_docs_dir=str(DATA_DOCS_DIR),
+        data_docs_base_url=os.environ.get(DATA_DOCS_URL_ENV) or None,
     )

@@ -14,6 +14,7 @@ import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pandas as pd
@@ -21,8 +22,9 @@ import psycopg
 import pytest
 
 from orchestration.defs.dbt.assets import wedsync_dbt_models
-from orchestration.defs.dbt.project import prepare_manifest, wedsync_dbt_project
-from orchestration.defs.dbt.resources import VENV_DBT, dbt_profile_env, dbt_resource
+from orchestration.defs.dbt.environment import dbt_profile_env
+from orchestration.defs.dbt.project import wedsync_dbt_project
+from orchestration.defs.dbt.resources import VENV_DBT, dbt_resource
 from tests.integration.dbt.conftest import AS_OF, LoadedWarehouse
 from wedsync.settings import DBT_PROJECT_DIR
 
@@ -78,17 +80,61 @@ def test_every_model_materializes_and_every_dbt_test_passes(
     assert [check.check_name for check in blocking if not check.passed] == []
 
 
-def test_tables_carry_row_counts_and_a_preview(build: dg.ExecuteInProcessResult) -> None:
-    metadata = {
+def _materialization_metadata(build: dg.ExecuteInProcessResult) -> dict[str, Any]:
+    return {
         event.materialization.asset_key.to_user_string(): event.materialization.metadata
         for event in build.get_asset_materialization_events()
     }
+
+
+def test_tables_carry_row_counts_from_the_throwaway_warehouse(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    """dagster-dbt counts the rows of the build's own database, not the manifest's."""
+    metadata = _materialization_metadata(build)
     assert metadata["seeds/uk_bank_holidays"]["dagster/row_count"] == dg.IntMetadataValue(135)
+    # 2023-01-01 .. 2030-12-31 (dbt_project.yml's calendar).
     assert metadata["marts/dim_date"]["dagster/row_count"] == dg.IntMetadataValue(2922)
-    preview = metadata["marts/dim_date"]["preview"]
-    assert isinstance(preview, dg.TableMetadataValue)
-    assert len(preview.records) == 5
+    revenue = _frame(loaded_warehouse.database_url, "select count(*) as n from marts.revenue")
+    assert metadata["marts/revenue"]["dagster/row_count"] == dg.IntMetadataValue(
+        int(revenue["n"].iloc[0])
+    )
+    counted = {key for key, values in metadata.items() if "dagster/row_count" in values}
+    tables = {
+        f"{schema}/{name}"
+        for schema in ("marts", "features", "seeds")
+        for name in _tables(loaded_warehouse.database_url, schema)
+    }
+    assert counted == tables  # every table and seed, none dropped
     assert "dagster/row_count" not in metadata["staging/stg_enquiries"]  # views are not counted
+
+
+def test_marts_carry_their_built_columns_and_column_lineage(
+    build: dg.ExecuteInProcessResult, loaded_warehouse: LoadedWarehouse
+) -> None:
+    metadata = _materialization_metadata(build)["marts/vendor_performance"]
+    # The types as the warehouse built them (`numeric(6,4)`; the yml writes `numeric(6, 4)`).
+    built = _frame(
+        loaded_warehouse.database_url,
+        "select attname, format_type(atttypid, atttypmod) from pg_attribute "
+        "where attrelid = 'marts.vendor_performance'::regclass and attnum > 0 "
+        "and not attisdropped order by attnum",
+    )
+    schema = metadata["dagster/column_schema"].value
+    assert [(column.name, column.type) for column in schema.columns] == list(
+        built.itertuples(index=False, name=None)
+    )
+    lineage = metadata["dagster/column_lineage"].value.deps_by_column
+    assert lineage["vendor_type"] == [
+        dg.TableColumnDep(
+            asset_key=dg.AssetKey(["marts", "dim_suppliers"]), column_name="vendor_type"
+        )
+    ]
+    assert lineage["month"] == [
+        dg.TableColumnDep(
+            asset_key=dg.AssetKey(["marts", "fct_enquiries"]), column_name="enquiry_month"
+        )
+    ]
 
 
 def test_vendor_performance_counts_the_clean_enquiries_and_bookings(
@@ -280,5 +326,6 @@ def test_an_analysts_default_build_leaves_the_served_marts_untouched(
     assert _tables(url, "marts") == served
     assert "seasonal_demand" in _tables(url, "dev_alice_marts")
     # Dagster's next start still builds production: the analyst's dev manifest is not its own.
-    manifest = json.loads(prepare_manifest(wedsync_dbt_project, dbt_resource(url)).read_text())
+    assert (DBT_PROJECT_DIR / "target" / "manifest.json").exists()
+    manifest = json.loads(wedsync_dbt_project.manifest_path.read_text())
     assert manifest["nodes"]["model.wedsync.seasonal_demand"]["schema"] == "marts"

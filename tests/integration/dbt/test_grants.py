@@ -12,7 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from orchestration.defs.dbt.resources import VENV_DBT, dbt_profile_env
+from orchestration.defs.dbt.environment import dbt_profile_env
+from orchestration.defs.dbt.resources import VENV_DBT
 from serving.core.config import API_ROLE
 from serving.security.tenancy import apply_tenancy
 from tests.support import throwaway_database

@@ -1,11 +1,14 @@
 """The quality domain loads with the rest of the platform and renders GX Data Docs."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dagster as dg
 import pytest
+from starlette.testclient import TestClient
 
 from expectations.catalogue import RULES
+from orchestration.data_docs_site import DEFAULT_DATA_DOCS_URL, data_docs_site
 from orchestration.defs.events.assets import raw_events
 from orchestration.defs.ingestion import definitions as ingestion_domain
 from orchestration.defs.quality import definitions as quality_domain
@@ -14,6 +17,8 @@ from orchestration.defs.quality.resources import GreatExpectationsResource
 from orchestration.resources import WarehouseResource
 
 pytestmark = pytest.mark.integration
+
+DOCS_URL = DEFAULT_DATA_DOCS_URL
 
 
 def test_definitions_load_with_one_check_per_rule() -> None:
@@ -27,10 +32,14 @@ def test_definitions_load_with_one_check_per_rule() -> None:
     assert dg.AssetKey(["quality", "quarantine"]) in graph.get_all_asset_keys()
 
 
-def test_data_docs_asset_renders_every_rule(warehouse_url: str, tmp_path: Path) -> None:
+def test_data_docs_asset_renders_every_rule_and_links_the_served_site(
+    warehouse_url: str, tmp_path: Path
+) -> None:
     docs = tmp_path / "data_docs"
     resource = GreatExpectationsResource(
-        warehouse=WarehouseResource(database_url=warehouse_url), data_docs_dir=str(docs)
+        warehouse=WarehouseResource(database_url=warehouse_url),
+        data_docs_dir=str(docs),
+        data_docs_base_url=DOCS_URL,
     )
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
@@ -39,15 +48,25 @@ def test_data_docs_asset_renders_every_rule(warehouse_url: str, tmp_path: Path) 
     assert result.success
     [materialization] = result.asset_materializations_for_node("quality__data_docs")
     assert materialization.metadata["rules"].value == len(RULES)
-    assert materialization.metadata["data_docs"].value == (docs / "index.html").as_uri()
-    index = (docs / "index.html").read_text()
-    assert "enquiry_guest_count_in_range" in index
+    link = urlsplit(materialization.metadata["data_docs"].value)
+    assert (link.scheme, link.netloc) == ("http", "127.0.0.1:8010")
     assert (docs / "validations" / "raw" / "enquiries").is_dir()
+    # The link's page, as make demo's Data Docs site serves it.
+    with TestClient(data_docs_site(docs)) as site:
+        page = site.get(link.path)
+        assert page.status_code == 200
+        assert "enquiry_guest_count_in_range" in page.text
+        assert page.headers["referrer-policy"] == "no-referrer"
+        validations = sorted((docs / "validations" / "raw" / "enquiries").rglob("*.html"))
+        served = site.get("/" + validations[0].relative_to(docs).as_posix())
+        assert served.status_code == 200
 
 
 def test_live_event_checks_job_runs_the_events_rules(warehouse_url: str, tmp_path: Path) -> None:
     resource = GreatExpectationsResource(
-        warehouse=WarehouseResource(database_url=warehouse_url), data_docs_dir=str(tmp_path)
+        warehouse=WarehouseResource(database_url=warehouse_url),
+        data_docs_dir=str(tmp_path),
+        data_docs_base_url=DOCS_URL,
     )
     quality = quality_domain.defs()
     definitions = dg.Definitions(
@@ -60,7 +79,9 @@ def test_live_event_checks_job_runs_the_events_rules(warehouse_url: str, tmp_pat
     with dg.DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(instance=instance)
     assert result.success
-    assert {e.check_name: e.passed for e in result.get_asset_check_evaluations()} == {
+    evaluations = result.get_asset_check_evaluations()
+    assert {e.check_name: e.passed for e in evaluations} == {
         "event_id_not_duplicated": True,
         "supplier_daily_event_volume": True,
     }
+    assert {e.metadata["data_docs"].value for e in evaluations} == {f"{DOCS_URL}index.html"}

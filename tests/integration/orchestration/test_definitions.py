@@ -46,12 +46,11 @@ def test_every_raw_export_carries_quality_checks() -> None:
         assert dg.AssetKey(["raw", entity]) in checked
 
 
-def test_the_platform_assets_link_to_their_code() -> None:
+def test_every_asset_links_to_its_code() -> None:
     graph = defs.resolve_asset_graph()
     without = {
         key.to_user_string()
         for key in graph.materializable_asset_keys
         if "dagster/code_references" not in graph.get(key).metadata
-        and key.path[0] not in ("ml", "predictions")  # the ML domain's own definitions
     }
     assert without == set()

@@ -1,7 +1,5 @@
 """The Dagster face of the rules: one blocking check per error rule, actionable metadata."""
 
-from pathlib import Path
-
 import dagster as dg
 
 from expectations.catalogue import RULES, RULES_BY_ID
@@ -12,6 +10,8 @@ from orchestration.defs.quality.checks import (
     offenders_markdown,
     rule_checks,
 )
+from orchestration.defs.quality.resources import GreatExpectationsResource
+from orchestration.resources import WarehouseResource
 
 GUESTS = RULES_BY_ID["enquiry_guest_count_in_range"]
 
@@ -50,13 +50,13 @@ def test_metadata_counts_sample_thresholds_and_docs_link() -> None:
         unexpected_count=2,
         offenders=(Offender("enq_1", "-4"), Offender("enq_2", "5000")),
     )
-    metadata = check_metadata(outcome, Path("/srv/docs/index.html"))
+    metadata = check_metadata(outcome, "http://127.0.0.1:8010/index.html")
     assert metadata["element_count"].value == 400
     assert metadata["unexpected_count"].value == 2
     assert metadata["unexpected_pct"].value == 0.5
     assert metadata["quarantined_rows"].value == 2
     assert metadata["thresholds"].value["max_value"] == 600
-    assert metadata["data_docs"].value == "file:///srv/docs/index.html"
+    assert metadata["data_docs"].value == "http://127.0.0.1:8010/index.html"
     assert "| enq_2 | 5000 |" in metadata["offending_rows"].value
 
 
@@ -66,3 +66,13 @@ def test_sample_is_truncated_with_a_count_of_the_rest() -> None:
     table = offenders_markdown(outcome, limit=20)
     assert "| enq_19 | 0 |" in table and "enq_20 " not in table
     assert "5 more" in table
+
+
+def test_data_docs_are_linked_over_http_when_a_site_serves_them() -> None:
+    warehouse = WarehouseResource(database_url="postgresql://postgres@127.0.0.1/wedsync")
+    served = GreatExpectationsResource(
+        warehouse=warehouse, data_docs_dir="/srv/docs", data_docs_base_url="http://docs:8010"
+    )
+    unserved = GreatExpectationsResource(warehouse=warehouse, data_docs_dir="/srv/docs")
+    assert served.data_docs_link == "http://docs:8010/index.html"
+    assert unserved.data_docs_link == "file:///srv/docs/index.html"

@@ -9,13 +9,14 @@ or container restart does); whatever is left runs is killed, by process group, a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,10 +101,8 @@ class Daemon:
 
 
 def _kill_group(group: int) -> None:
-    try:
+    with suppress(ProcessLookupError):
         os.killpg(group, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @contextmanager
@@ -132,7 +131,9 @@ def running_daemon(home: DaemonHome) -> Iterator[Daemon]:
         daemon.stop()
 
 
-def submit_job(home: DaemonHome, job: str, run_id: str) -> None:
+def submit_job(
+    home: DaemonHome, job: str, run_id: str, tags: Mapping[str, str] | None = None
+) -> None:
     """Submit a run of `job` as the UI does: to the instance's (queued) run coordinator."""
     subprocess.run(
         [
@@ -145,6 +146,8 @@ def submit_job(home: DaemonHome, job: str, run_id: str) -> None:
             job,
             "--run-id",
             run_id,
+            "--tags",
+            json.dumps(dict(tags or {})),
         ],
         env=home.env,
         cwd=REPO_ROOT,

@@ -156,6 +156,11 @@ def _kill(daemon: Daemon, fault: str) -> None:
 
 FAULTS = ("daemon_sigkill", "daemon_host_restart")
 
+#: The run's own runtime limit (the tag run monitoring honours): the build takes about 30 s
+#: here, so an orphaned run is failed, and retried, a minute after it started rather than
+#: after the deployment's three hours.
+RUN_TAGS = {"dagster/max_runtime": "60"}
+
 
 def daemon_killed_mid_run(root: Path, fault: str) -> DaemonFaultFigures:
     """Run the scenario in `root` (a scratch directory); `fault` is one of `FAULTS`."""
@@ -176,7 +181,7 @@ def daemon_killed_mid_run(root: Path, fault: str) -> DaemonFaultFigures:
         reader.start()
         run_id = str(uuid.uuid4())
         with instance_of(home) as instance, running_daemon(home) as daemon:
-            submit_job(home, DBT_BUILD_JOB, run_id)
+            submit_job(home, DBT_BUILD_JOB, run_id, RUN_TAGS)
             built = _wait_until_building(instance, run_id)
             _kill(daemon, fault)
             daemon.start()

@@ -8,7 +8,6 @@ import dagster as dg
 
 from orchestration.defs.dbt import definitions as dbt_domain
 
-
 DBT_BUILD_JOB = "dbt_build"
 
 defs = dg.Definitions.merge(

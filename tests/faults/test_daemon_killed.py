@@ -25,3 +25,15 @@ def test_the_daemon_killed_alone_leaves_its_run_to_finish() -> None:
     assert figures.tonight != figures.last_night  # tonight's build changed the mart
     assert figures.samples > 0 and figures.read_errors == []
     assert figures.served_states <= {figures.last_night, figures.tonight}
+
+
+def test_the_daemon_host_restarted_mid_run_fails_the_run_and_retries_it() -> None:
+    figures = run_daemon_fault("daemon_host_restart")
+    print(figures.line())
+    # The run worker died with the daemon: run monitoring fails the orphaned run at its
+    # runtime limit, and the run-retry policy's retry rebuilds tonight's marts.
+    assert figures.statuses[0] == "FAILURE" and figures.statuses[-1] == "SUCCESS"
+    assert len(figures.statuses) <= 3  # the run and at most `max_retries: 2` retries
+    assert figures.tonight != figures.last_night
+    assert figures.samples > 0 and figures.read_errors == []
+    assert figures.served_states <= {figures.last_night, figures.tonight}

@@ -10,7 +10,6 @@ night's table or tonight's, whole. `benchmarks/faults.py` prints the figures.
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 import threading
 import time
@@ -185,7 +184,7 @@ def daemon_killed_mid_run(root: Path, fault: str) -> DaemonFaultFigures:
             built = _wait_until_building(instance, run_id)
             _kill(daemon, fault)
             daemon.start()
-            restarted = dt.datetime.now(dt.UTC).timestamp()
+            restarted = time.time()
             runs = _wait_until_succeeded(instance, run_id)
             recovery = _ended_at(instance, runs) - restarted
         reader.done.set()

@@ -83,9 +83,9 @@ class FailedBuildFigures:
             f"{self.cache_version_before} -> {self.cache_version_after_failure} "
             f"(requested {self.cache_version_requested}x; after the fix "
             f"{self.cache_version_after_fix})  cached answer kept: {self.cached_answer_kept}"
-            f"\n    marts still last night's: {', '.join(self.marts_unchanged)}"
-            f"\n    served marts mixed in (tonight's build): "
-            f"{', '.join(self.mixed_served_marts) or 'none'}"
+            f"\n    marts with last night's content: {', '.join(self.marts_unchanged)}"
+            f"\n    marts with tonight's: {', '.join(self.marts_rebuilt)}; of those served "
+            f"beside the failed one: {', '.join(self.mixed_served_marts) or 'none'}"
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from tests.support import throwaway_database
@@ -24,7 +24,7 @@ from wedsync.warehouse.schema import RAW_TABLES
 AS_OF = dt.date(2025, 6, 1)
 SCALE = 0.02
 TONIGHT_DAYS = 7
-CLEAN = DefectRates(**{name: 0.0 for name in DefectRates.__dataclass_fields__})
+CLEAN = DefectRates(**{rate.name: 0.0 for rate in fields(DefectRates)})
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,12 @@ what was acknowledged. Printed per fault: events acknowledged, lost, stored twic
 cached read, reads refused, and the recovery time (from the fault's repair to the API ready and
 acknowledging again).
 
+The pipeline's faults run on the shared Postgres in throwaway databases (`tests/faults/`): the
+Dagster daemon SIGKILLed mid-run, alone or with its code server and run worker (printed: the
+run's outcome, the recovery time from the restart to the run's success, and how many reads of
+the served mart saw a half-built table), and a dbt model failing mid-build (printed: the run's
+outcome, the cache version, and which marts are left last night's or mixed in from tonight's).
+
     python -m benchmarks.faults                   # every fault
     python -m benchmarks.faults --only postgres_sigkill
 
@@ -25,6 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -32,6 +39,8 @@ from benchmarks.fault_load import Load, Observed
 from benchmarks.fault_servers import ApiServer, PrivatePostgres, PrivateRedis
 from benchmarks.ingest import check_postgres
 from serving.security.tenancy import apply_tenancy
+from tests.faults.daemon_fault import run_daemon_fault
+from tests.faults.failed_build import run_failed_build_fault
 from tests.support import VENDOR_PERFORMANCE_DDL
 from wedsync.api_keys import create_api_key
 from wedsync.warehouse import apply_schema, connect, ensure_database
@@ -256,6 +265,21 @@ FAULTS: dict[str, Callable[[Rig], None]] = {
 }
 
 
+class PipelineFigures(Protocol):
+    """A pipeline fault's outcome, printable on one line."""
+
+    def line(self) -> str:
+        """The figures (what `main` prints)."""
+        ...
+
+
+PIPELINE_FAULTS: dict[str, Callable[[], PipelineFigures]] = {
+    "daemon_sigkill": lambda: run_daemon_fault("daemon_sigkill"),
+    "daemon_host_restart": lambda: run_daemon_fault("daemon_host_restart"),
+    "dbt_model_fails": run_failed_build_fault,
+}
+
+
 def run_fault(fault: str, port: int | None = None) -> FaultFigures:
     """One fault from `FAULTS`, on fresh private servers."""
     with (
@@ -268,11 +292,12 @@ def run_fault(fault: str, port: int | None = None) -> FaultFigures:
 def main() -> None:
     """Run the faults asked for and print each one's figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=sorted(FAULTS), action="append")
+    parser.add_argument("--only", choices=sorted([*FAULTS, *PIPELINE_FAULTS]), action="append")
     args = parser.parse_args()
     started = time.perf_counter()
-    for fault in args.only or FAULTS:
-        print(run_fault(fault).line(), flush=True)
+    for fault in args.only or [*FAULTS, *PIPELINE_FAULTS]:
+        figures = PIPELINE_FAULTS[fault]() if fault in PIPELINE_FAULTS else run_fault(fault)
+        print(figures.line(), flush=True)
     print(f"total {time.perf_counter() - started:.0f} s (target: slowest cached read <= 50 ms)")
 
 

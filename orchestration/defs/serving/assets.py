@@ -38,10 +38,14 @@ $rls$
 
 # After any served mart is rebuilt - the nightly build, or the event marts every few seconds -
 # and unlike `eager()` also while some of them have never been built (the event marts start
-# empty), so that live events reach the API within the 60 s freshness target.
-MOVE_AFTER_ANY_SERVED_MART = dg.AutomationCondition.eager().without(
-    ~dg.AutomationCondition.any_deps_missing()
-)
+# empty), so that live events reach the API within the 60 s freshness target. Never while a
+# served mart's latest build failed: the marts that did rebuild in that run would otherwise
+# reach the cache beside the failed one's previous build; the version moves once it succeeds
+# (its run retried, or fixed and rebuilt).
+MOVE_AFTER_ANY_SERVED_MART = (
+    dg.AutomationCondition.eager().without(~dg.AutomationCondition.any_deps_missing())
+    & ~dg.AutomationCondition.any_deps_match(dg.AutomationCondition.execution_failed())
+).with_label("after a served mart is rebuilt, none failing")
 
 
 @dg.asset(

@@ -41,9 +41,7 @@ def play_market(
         enquiries["responded"].to_numpy(dtype=bool), enquiries["response_hours"].to_numpy()
     )
     wish = np.where(clean, 1.0 / (1.0 + np.exp(-replied)), 0.0)
-    played, room = resolve_bookings(
-        rng, enquiries, suppliers["weddings_per_date"].to_numpy(), wish
-    )
+    played, room = resolve_bookings(rng, enquiries, suppliers["weddings_per_date"].to_numpy(), wish)
     supplier = enquiries["supplier"].to_numpy()
     base_price = suppliers["base_price_gbp"].to_numpy()[supplier]
     own_multiplier = np.array(

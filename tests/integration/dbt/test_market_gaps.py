@@ -7,6 +7,7 @@ and the simulator's truth with pandas.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import tempfile
@@ -24,8 +25,9 @@ from wedsync.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration
 
-#: dbt's `benchmark_min_suppliers`.
-MIN_MARKET_SUPPLIERS = 5
+#: dbt's `benchmark_min_suppliers` for this build: at this scale (30 suppliers) no market has
+#: the production 5, so 2 makes the rule decide something.
+MIN_MARKET_SUPPLIERS = 2
 
 
 def _frame(database_url: str, query: str) -> pd.DataFrame:
@@ -47,7 +49,9 @@ def market_marts(loaded_warehouse: LoadedWarehouse) -> Iterator[str]:
                 "--target-path", target, "-s", "+market_gaps", "+supplier_capacity",
                 # Only the tests of what is built (not those also reading unbuilt marts).
                 "--indirect-selection", "cautious",
-                "--vars", f"{{as_of: '{AS_OF.isoformat()}'}}",
+                "--vars", json.dumps(
+                    {"as_of": AS_OF.isoformat(), "benchmark_min_suppliers": MIN_MARKET_SUPPLIERS}
+                ),
             ],
             env=env,
             check=True,
@@ -85,16 +89,20 @@ def test_weddings_per_date_is_the_types_usual_or_what_the_supplier_showed(
     assert (wrong["weddings_per_date"] < wrong["weddings_per_date_truth"]).all()
 
 
-def test_market_gaps_are_published_only_for_five_or_more_suppliers(
+def test_market_gaps_are_published_only_for_markets_with_enough_suppliers(
     market_marts: str, loaded_warehouse: LoadedWarehouse
 ) -> None:
     suppliers = loaded_warehouse.latest("suppliers")
     joined = pd.to_datetime(suppliers["joined_at"]).dt.tz_localize(None)
     gaps = _frame(market_marts, "select wedding_month, vendor_type, region, suppliers from "
                   "marts.market_gaps")  # fmt: skip
-    months = _frame(
-        market_marts, "select distinct wedding_month from intermediate.int_enquiry_room"
-    )["wedding_month"]
+    # Every month from the first wedding month asked about to the last, demand or not.
+    span = _frame(
+        market_marts,
+        "select min(wedding_month) as first, max(wedding_month) as last "
+        "from intermediate.int_enquiry_room",
+    ).iloc[0]
+    months = [m.date() for m in pd.date_range(span["first"], span["last"], freq="MS")]
     expected = {}
     for month in months:
         month_end = pd.Timestamp(month) + pd.offsets.MonthBegin(1)
@@ -107,6 +115,7 @@ def test_market_gaps_are_published_only_for_five_or_more_suppliers(
         for row in gaps.itertuples(index=False)
     }
     assert published == expected
+    assert len({(vendor_type, region) for _, vendor_type, region in published}) >= 2
 
 
 def test_unmet_couples_follow_the_truth(

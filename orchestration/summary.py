@@ -12,6 +12,7 @@ from psycopg import sql
 from expectations.messy_trial import messy_export_lines
 from expectations.scoring import score_against_truth
 from ml.demand.report import forecast_summary_lines
+from ml.market_gaps_truth import market_gaps_section
 from ml.registry import REGISTERED_MODEL, champion_version, use_tracking
 from ml.truth_report import honest_numbers_section
 from wedsync.exports import truth_dir
@@ -36,6 +37,7 @@ class BuildSummary:
     messy_exports: list[str] = field(default_factory=list)
     forecast_lines: list[str] = field(default_factory=list)
     honest_numbers: list[str] = field(default_factory=list)
+    market_gaps: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """The summary as text for a terminal."""
@@ -61,6 +63,7 @@ class BuildSummary:
         lines += self.messy_exports
         lines += self.forecast_lines
         lines += self.honest_numbers
+        lines += self.market_gaps
         return "\n".join(lines)
 
 
@@ -146,4 +149,5 @@ def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> Bu
         messy_exports=messy_export_lines(),
         forecast_lines=_forecast_lines(),
         honest_numbers=honest_numbers_section(),
+        market_gaps=market_gaps_section(),
     )

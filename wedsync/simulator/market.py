@@ -15,6 +15,8 @@ each replay gives the exact conditional chance, and the replays average over the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -38,24 +40,43 @@ def _market_keys(enquiries: pd.DataFrame, weddings_per_date: np.ndarray) -> tupl
     return order.tolist(), search.tolist(), slot.tolist(), room.tolist()
 
 
-def _play(keys: tuple[list, ...], wishes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(booked, had room) of every enquiry when couples act on `wishes` in decision order."""
+@dataclass(frozen=True)
+class MarketPlay:
+    """Per enquiry, what the market did with it (arrays aligned with the enquiries).
+
+    `date_full` is whether the supplier's date was already fully booked when the couple
+    decided, whatever the couple wished; `had_room` is also false when the couple had already
+    booked another supplier of the type. A search (couple x vendor type) that ends unbooked
+    although one of its enquiries was `wished` met a full date every time it wished: demand
+    the market could not serve, which is what the market-gaps marts estimate.
+    """
+
+    booked: np.ndarray
+    had_room: np.ndarray
+    date_full: np.ndarray
+    wished: np.ndarray
+
+
+def _play(keys: tuple[list, ...], wishes: np.ndarray) -> MarketPlay:
+    """What happens to every enquiry when couples act on `wishes` in decision order."""
     order, search, slot, room = keys
     wish = wishes.tolist()
     booked = np.zeros(len(wish), dtype=bool)
     had_room = np.zeros(len(wish), dtype=bool)
+    date_full = np.zeros(len(wish), dtype=bool)
     searches_done: set[int] = set()
     slots_taken: dict[int, int] = {}
     for row in order:
         taken = slots_taken.get(slot[row], 0)
-        if search[row] in searches_done or taken >= room[row]:
+        date_full[row] = taken >= room[row]
+        if search[row] in searches_done or date_full[row]:
             continue
         had_room[row] = True
         if wish[row]:
             booked[row] = True
             searches_done.add(search[row])
             slots_taken[slot[row]] = taken + 1
-    return booked, had_room
+    return MarketPlay(booked, had_room, date_full, np.asarray(wishes, dtype=bool))
 
 
 def resolve_bookings(
@@ -63,17 +84,17 @@ def resolve_bookings(
     enquiries: pd.DataFrame,
     weddings_per_date: np.ndarray,
     wish_probability: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(booked, chance of room) for every enquiry.
+) -> tuple[MarketPlay, np.ndarray]:
+    """(what happened, chance of room) for every enquiry.
 
-    `booked` is what happened; `chance of room` is the share of market replays in which the
+    The play is what happened; `chance of room` is the share of market replays in which the
     enquiry found room, so `wish_probability x chance` is its true booking probability.
     `enquiries` holds `plan, vendor_type, supplier, wedding_date, booked_at`; an enquiry with
     wish probability 0 (a defective row) never books and takes no room.
     """
     keys = _market_keys(enquiries, weddings_per_date)
-    booked, _ = _play(keys, rng.random(len(enquiries)) < wish_probability)
+    played = _play(keys, rng.random(len(enquiries)) < wish_probability)
     room = np.zeros(len(enquiries))
     for _ in range(MARKET_REPLAYS):
-        room += _play(keys, rng.random(len(enquiries)) < wish_probability)[1]
-    return booked, room / MARKET_REPLAYS
+        room += _play(keys, rng.random(len(enquiries)) < wish_probability).had_room
+    return played, room / MARKET_REPLAYS

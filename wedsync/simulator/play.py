@@ -32,14 +32,16 @@ def play_market(
 ) -> pd.DataFrame:
     """`enquiries` with `booked`, `booked_at` (the booking's time, kept for every enquiry as
     its decision time), `true_probability`, `true_probability_at_enquiry` and one
-    `true_probability_at_<band>` per price band. Defective rows never book."""
+    `true_probability_at_<band>` per price band, and what the market did with it: whether
+    the couple `wished` to book it and whether the supplier's date was full when they decided
+    (`date_full`). Defective rows never book."""
     clean = enquiries["defect_type"].isna().to_numpy()
     before_reply = wish_logit_before_reply(enquiries, suppliers)
     replied = before_reply + reply_effect(
         enquiries["responded"].to_numpy(dtype=bool), enquiries["response_hours"].to_numpy()
     )
     wish = np.where(clean, 1.0 / (1.0 + np.exp(-replied)), 0.0)
-    booked, room = resolve_bookings(rng, enquiries, suppliers["weddings_per_date"].to_numpy(), wish)
+    played, room = resolve_bookings(rng, enquiries, suppliers["weddings_per_date"].to_numpy(), wish)
     supplier = enquiries["supplier"].to_numpy()
     base_price = suppliers["base_price_gbp"].to_numpy()[supplier]
     own_multiplier = np.array(
@@ -57,7 +59,9 @@ def play_market(
         for band in cal.PRICE_BANDS
     }
     return enquiries.assign(
-        booked=booked,
+        booked=played.booked,
+        wished=played.wished,
+        date_full=played.date_full,
         true_probability=wish * room,
         true_probability_at_enquiry=np.where(
             clean, wish_probability_at_enquiry(before_reply) * room, 0.0
@@ -67,7 +71,8 @@ def play_market(
 
 
 def enquiry_outcomes(clean: pd.DataFrame) -> pd.DataFrame:
-    """The truth file's row per clean enquiry: its probabilities, whether and when it books."""
+    """The truth file's row per clean enquiry: its probabilities, whether and when it books,
+    whether the couple wished to book it and whether the date was full when they decided."""
     return pd.DataFrame(
         {
             "enquiry_id": clean["enquiry_id"].to_numpy(),
@@ -80,6 +85,8 @@ def enquiry_outcomes(clean: pd.DataFrame) -> pd.DataFrame:
             ),
             "true_probability_at_enquiry": clean["true_probability_at_enquiry"].to_numpy(),
             **{band_column(b): clean[band_column(b)].to_numpy() for b in cal.PRICE_BANDS},
+            "wished": clean["wished"].to_numpy(dtype=bool),
+            "date_full": clean["date_full"].to_numpy(dtype=bool),
         }
     )
 

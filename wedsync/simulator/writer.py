@@ -79,7 +79,11 @@ def write_truth(
             ("true_probability", pa.float64()),
             ("booked", pa.bool_()),
             ("booked_at", pa.timestamp("s", tz="UTC")),
-            *((name, pa.float64()) for name in outcomes.columns[4:]),
+            # Probabilities are floats; what the market did (`wished`, `date_full`) is bool.
+            *(
+                (name, pa.bool_() if outcomes[name].dtype == bool else pa.float64())
+                for name in outcomes.columns[4:]
+            ),
         ]
     )
     supplier_schema = pa.schema(

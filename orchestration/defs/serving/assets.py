@@ -16,6 +16,8 @@ SERVED_MART_KEYS = (
     dg.AssetKey(["marts", "seasonal_bookings"]),
     dg.AssetKey(["marts", "supplier_daily_activity"]),
     dg.AssetKey(["marts", "lead_funnel"]),
+    dg.AssetKey(["marts", "market_gaps"]),
+    dg.AssetKey(["marts", "supplier_capacity"]),
     dg.AssetKey(["predictions", "booking_probability"]),
     dg.AssetKey(["predictions", "pipeline_value"]),
     dg.AssetKey(["predictions", "demand_forecast"]),

@@ -273,6 +273,8 @@
     const platform = quality.status === "fulfilled" && quality.value !== null;
     $("quality-card").hidden = !platform;
     if (platform) renderQuality(quality.value);
+    // Panels kept in their own files (market_panels.js) load with the same authenticated reader.
+    document.dispatchEvent(new CustomEvent("wedsync:analytics-loaded", { detail: { getJson } }));
   }
 
   // ---- the live feed: WebSocket /api/analytics/realtime ----

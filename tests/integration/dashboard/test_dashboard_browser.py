@@ -93,6 +93,36 @@ insert into predictions.pipeline_value values
 insert into marts.lead_funnel values
     ('{photographer}', '2026-05-01', 900, 40, 25, 10),
     ('{florist}', '2026-05-01', 9000, 500, 400, 200);
+-- Market gaps of London photographers (two months) and Scottish florists; both capacities.
+create table marts.market_gaps (
+    wedding_month date, vendor_type text, region text, is_peak_season boolean,
+    bank_holiday_weekends integer, suppliers bigint, saturday_places bigint,
+    saturday_bookings bigint, free_saturday_places bigint, saturday_fill_rate numeric,
+    full_supplier_dates bigint, enquiries bigint, couples bigint, bookings bigint,
+    no_room_enquiries numeric, no_room_share numeric, unmet_couples numeric,
+    unmet_share numeric, unmet_rank integer, holiday_weekend_enquiries bigint,
+    holiday_weekend_no_room_share numeric);
+insert into marts.market_gaps values
+    ('2027-05-01', 'photographer', 'london', true, 2, 6, 30, 12, 18, 0.4, 3, 80, 60, 20,
+     4.5, 0.0563, 2.1, 0.035, 2, 9, 0.2),
+    ('2027-08-01', 'photographer', 'london', true, 1, 6, 24, 20, 4, 0.8333, 9, 120, 90, 22,
+     14.25, 0.1188, 8.4, 0.0933, 1, 5, 0.3),
+    ('2027-06-01', 'florist', 'scotland', true, 0, 5, 60, 15, 45, 0.25, 1, 70, 50, 15,
+     1, 0.0143, 0.5, 0.01, 1, 0, null);
+create table marts.supplier_capacity (
+    supplier_id text, vendor_type text, region text, weddings_per_date integer,
+    as_of_date date, last_season_start date, next_season_start date,
+    last_season_saturdays bigint, last_season_saturday_bookings bigint,
+    last_season_fill_rate numeric, next_season_saturdays bigint,
+    next_season_saturday_bookings bigint, next_season_fill_rate numeric,
+    next_season_open_saturdays bigint, busiest_saturdays date[],
+    open_busiest_saturdays date[], open_bank_holiday_saturdays date[]);
+insert into marts.supplier_capacity values
+    ('{photographer}', 'photographer', 'london', 2, '2026-11-30', '2026-04-01', '2027-04-01',
+     26, 31, 0.5962, 26, 9, 0.1731, 19, '{{2027-08-07,2027-06-12}}', '{{2027-06-12}}',
+     '{{2027-05-29}}'),
+    ('{florist}', 'florist', 'scotland', 3, '2026-11-30', '2026-04-01', '2027-04-01',
+     26, 70, 0.8974, 26, 30, 0.3846, 20, '{{}}', '{{}}', '{{}}');
 """
 )
 
@@ -260,3 +290,43 @@ def test_an_unknown_key_is_refused_on_the_sign_in_form(page: Page, api: RunningA
         "That key was not accepted (unknown or revoked)."
     )
     expect(page.locator("#dashboard")).to_be_hidden()
+
+
+def test_market_gaps_and_capacity_panels_show_the_suppliers_own(
+    page: Page, api: RunningApi
+) -> None:
+    sign_in(page, api, api.keys[PHOTOGRAPHER])
+
+    expect(page.locator("#market-gaps-top li")).to_have_text(
+        [
+            "Aug 2027 · photographer in london: 8.4 couples turned away · 11.9% of 120 enquiries"
+            " found no room · 1 bank-holiday weekend",
+            "May 2027 · photographer in london: 2.1 couples turned away · 5.6% of 80 enquiries"
+            " found no room · 2 bank-holiday weekends",
+        ]
+    )
+    gaps = page.evaluate(
+        "() => { const chart = Chart.getChart('market-gaps-chart');"
+        " return [chart.data.datasets[0].data, chart.data.datasets[1].data]; }"
+    )
+    assert gaps == [[2.1, 8.4], [5.6, 11.9]]
+    figures = page.locator("#capacity-figures")
+    expect(figures).to_contain_text("59.6% of Saturdays filled")
+    expect(figures).to_contain_text("17.3% booked so far")
+    expect(page.locator("#capacity-busiest")).to_have_text(
+        "Busiest Saturdays in london still open: 12 Jun 2027 (1 of the 2 most asked-for)."
+    )
+    expect(page.locator("#capacity-holidays")).to_have_text(
+        "Bank-holiday weekends still open: 29 May 2027."
+    )
+    assert "scotland" not in page.locator("#market-gaps-card").inner_text()
+    page.locator("#capacity-card").screenshot(path=str(ARTIFACTS / "dashboard-capacity.png"))
+    page.locator("#market-gaps-card").screenshot(path=str(ARTIFACTS / "dashboard-market-gaps.png"))
+
+    # The platform sees every market and every supplier's Saturdays together.
+    page.click("#sign-out")
+    sign_in(page, api, api.keys["platform"])
+    expect(page.locator("#market-gaps-top li")).to_have_count(3)
+    expect(page.locator("#capacity-figures")).to_contain_text("Suppliers2")
+    # (31 + 70) bookings of 26 x 2 + 26 x 3 Saturday places last season.
+    expect(page.locator("#capacity-figures")).to_contain_text("77.7% of Saturdays filled")

@@ -120,9 +120,46 @@ insert into predictions.pipeline_value values
 )
 
 
+# Market gaps and capacity (issue 14), as dbt publishes them: London photographers (two
+# months) and Welsh venues; the photographer's and the venue's capacity rows (row-level
+# security keeps each to its supplier).
+MARKET_MARTS_DDL = """
+create table marts.market_gaps (
+    wedding_month date, vendor_type text, region text, is_peak_season boolean,
+    bank_holiday_weekends integer, suppliers bigint, saturday_places bigint,
+    saturday_bookings bigint, free_saturday_places bigint, saturday_fill_rate numeric(6, 4),
+    full_supplier_dates bigint, enquiries bigint, couples bigint, bookings bigint,
+    no_room_enquiries numeric(12, 2), no_room_share numeric(6, 4), unmet_couples numeric(12, 2),
+    unmet_share numeric(6, 4), unmet_rank integer, holiday_weekend_enquiries bigint,
+    holiday_weekend_no_room_share numeric(6, 4));
+insert into marts.market_gaps values
+    ('2027-05-01', 'photographer', 'london', true, 2, 6, 30, 12, 18, 0.4, 3, 80, 60, 20,
+     4.5, 0.0563, 2.1, 0.035, 2, 9, 0.2),
+    ('2027-08-01', 'photographer', 'london', true, 1, 6, 24, 20, 4, 0.8333, 9, 120, 90, 22,
+     14.25, 0.1188, 8.4, 0.0933, 1, 5, 0.3),
+    ('2027-06-01', 'venue', 'wales', true, 0, 5, 20, 15, 5, 0.75, 15, 70, 50, 15,
+     10, 0.1429, 6, 0.12, 1, 0, null);
+create table marts.supplier_capacity (
+    supplier_id text, vendor_type text, region text, weddings_per_date integer,
+    as_of_date date, last_season_start date, next_season_start date,
+    last_season_saturdays bigint, last_season_saturday_bookings bigint,
+    last_season_fill_rate numeric(6, 4), next_season_saturdays bigint,
+    next_season_saturday_bookings bigint, next_season_fill_rate numeric(6, 4),
+    next_season_open_saturdays bigint, busiest_saturdays date[],
+    open_busiest_saturdays date[], open_bank_holiday_saturdays date[]);
+insert into marts.supplier_capacity values
+    ('sup_000001', 'photographer', 'london', 2, '2026-11-30', '2026-04-01', '2027-04-01',
+     26, 31, 0.5962, 26, 9, 0.1731, 19, '{2027-08-07,2027-06-12}', '{2027-06-12}',
+     '{2027-05-29}'),
+    ('sup_000002', 'venue', 'wales', 1, '2026-11-30', '2026-04-01', '2027-04-01',
+     26, 20, 0.7692, 26, 11, 0.4231, 15, '{2027-07-03}', '{}', '{}');
+"""
+
+
 @pytest.fixture
 def insight_marts(marts: str) -> str:
-    """The marts plus demand, benchmarks, alerts, bookings, suppliers and pipeline value.
+    """The marts plus demand, benchmarks, alerts, bookings, suppliers, pipeline value, market
+    gaps and capacity.
 
     The venue has a confirmed wedding tomorrow (wedding-day priority); the photographer's
     booking today was cancelled (no priority).
@@ -134,6 +171,7 @@ def insight_marts(marts: str) -> str:
         psycopg.ClientCursor(conn).execute(
             INSIGHT_MARTS_DDL, {**dates, "soon": today + dt.timedelta(days=3)}
         )
+        conn.execute(MARKET_MARTS_DDL)
         after_dbt_build(conn)
     return marts
 

@@ -21,6 +21,8 @@ MACRO = REPO_ROOT / "dbt_project" / "macros" / "row_level_security.sql"
 ANOTHER_SUPPLIERS = (
     ("get", "/api/analytics/metrics", {"supplier_id": VENUE}),
     ("get", "/api/analytics/wedding-insights", {"supplier_id": VENUE}),
+    ("get", "/api/analytics/market-gaps", {"supplier_id": VENUE}),
+    ("get", "/api/analytics/capacity", {"supplier_id": VENUE}),
     ("get", f"/api/suppliers/{VENUE}/performance", {}),
     ("get", "/api/alerts/wedding-day", {"supplier_id": VENUE}),
     ("get", "/api/usage", {"supplier_id": VENUE}),

@@ -62,11 +62,14 @@ def test_market_turns_away_wishes_when_the_date_or_the_couple_is_taken():
             ),
         }
     )
-    booked, room = resolve_bookings(
+    played, room = resolve_bookings(
         np.random.default_rng(0), enquiries, np.array([1, 1]), np.array([1.0, 1.0, 1.0])
     )
-    assert booked.tolist() == [True, False, False]
+    assert played.booked.tolist() == [True, False, False]
     assert room.tolist() == [1.0, 0.0, 0.0]
+    # Only the second couple met a full date; the rival venue had room, the couple had not.
+    assert played.date_full.tolist() == [False, True, False]
+    assert played.had_room.tolist() == [True, False, False]
 
 
 def test_truth_says_whether_and_when_each_open_enquiry_books(mid_landing, mid_exports):

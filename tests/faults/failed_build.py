@@ -26,9 +26,9 @@ from dagster_dbt import DbtProject, dbt_assets
 from psycopg import sql
 
 from orchestration.defs.dbt.assets import wedsync_dbt_models
-from orchestration.defs.dbt.project import prepare_manifest
+from orchestration.defs.dbt.environment import dbt_environment
+from orchestration.defs.dbt.project import PROD_TARGET
 from orchestration.defs.dbt.resources import (
-    PROD_TARGET,
     VENV_DBT,
     WarehouseDbtCliResource,
     dbt_resource,
@@ -118,24 +118,17 @@ async def _read(database_url: str, key: str) -> tuple[str, bytes]:
         return answer.headers["X-Cache"], answer.content
 
 
-#: The builds run with one dbt thread: with the API's `app.apply_row_level_security()` in
-#: place, two models' post-hooks granting schema usage at once fail one of them with "tuple
-#: concurrently updated" (a race of its own, not this fault's: see the fault's report).
-PROFILE_THREADS = ("threads: 4", "threads: 1")
-
-
 def _project_copy(root: Path, *, broken: bool) -> DbtProject:
-    """A copy of the dbt project (one thread), with the analyst's broken edit or without it."""
+    """A copy of the dbt project, with the analyst's broken edit or without it."""
     copy = root / ("broken_project" if broken else "project")
     shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
-    profiles = copy / "profiles.yml"
-    assert PROFILE_THREADS[0] in profiles.read_text()
-    profiles.write_text(profiles.read_text().replace(*PROFILE_THREADS))
     if broken:
         model = copy / "models" / "marts" / f"{BROKEN_MODEL}.sql"
         assert GOOD_LINE in model.read_text(), f"{model} lost the line the fault edits"
         model.write_text(model.read_text().replace(GOOD_LINE, BROKEN_LINE))
-    return DbtProject(project_dir=copy, profiles_dir=copy, target_path=Path("target") / "prod")
+    return DbtProject(
+        project_dir=copy, profiles_dir=copy, target=PROD_TARGET, target_path=Path("target") / "prod"
+    )
 
 
 def _deployed(project: DbtProject, database_url: str) -> dg.AssetsDefinition:
@@ -145,9 +138,10 @@ def _deployed(project: DbtProject, database_url: str) -> dg.AssetsDefinition:
     the repo's translator: what the code location loads once the edited model is deployed
     (dagster-dbt runs dbt in the definition's project, whatever the resource says).
     """
-    manifest = prepare_manifest(project, _dbt(project, database_url))
+    with dbt_environment(database_url):
+        project.preparer.prepare(project)
     return dbt_assets(
-        manifest=manifest,
+        manifest=project.manifest_path,
         project=project,
         dagster_dbt_translator=WedsyncDbtTranslator(),
         name=wedsync_dbt_models.op.name,

@@ -18,7 +18,8 @@ import psycopg
 import pytest
 
 from ml.market_gaps_truth import no_room_against_truth, unmet_against_truth
-from orchestration.defs.dbt.resources import VENV_DBT, dbt_profile_env
+from orchestration.defs.dbt.environment import dbt_profile_env
+from orchestration.defs.dbt.resources import VENV_DBT
 from tests.integration.dbt.conftest import AS_OF, LoadedWarehouse
 from wedsync.exports import truth_dir
 from wedsync.settings import DBT_PROJECT_DIR

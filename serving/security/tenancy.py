@@ -64,7 +64,7 @@ begin
         execute format('grant usage on schema %I to {API_ROLE}', target.nspname);
     end loop;
     for target in
-        select c.oid::regclass as relation
+        select format('%I.%I', n.nspname, c.relname) as relation
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind = 'S'
           and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
@@ -75,7 +75,11 @@ begin
         execute format('grant usage on sequence %s to {API_ROLE}', target.relation);
     end loop;
     for target in
-        select c.oid::regclass as relation, n.nspname, c.relname, c.relrowsecurity,
+        -- Names, not `oid::regclass`: that is printed when the row is fetched, and a table
+        -- dropped meanwhile (dbt's `__dbt_backup` of a model that just committed) prints as
+        -- a bare number, which no statement below can use.
+        select c.oid, format('%I.%I', n.nspname, c.relname) as relation, n.nspname, c.relname,
+               c.relrowsecurity,
                has_table_privilege('{API_ROLE}', c.oid, 'select') as granted,
                exists (select 1 from pg_attribute a
                        where a.attrelid = c.oid and a.attname = 'supplier_id'
@@ -84,28 +88,33 @@ begin
         where c.relkind in ('r', 'p') and not c.relispartition
           and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
     loop
-        -- API keys are looked up before the caller is known; they are not tenant data.
-        if target.per_supplier and (target.nspname, target.relname) <> ('app', 'api_keys') then
-            -- Only what is missing: altering a table locks it against the API's reads.
-            if not target.relrowsecurity then
-                execute format('alter table %s enable row level security', target.relation);
+        begin
+            -- API keys are looked up before the caller is known; they are not tenant data.
+            if target.per_supplier and (target.nspname, target.relname) <> ('app', 'api_keys') then
+                -- Only what is missing: altering a table locks it against the API's reads.
+                if not target.relrowsecurity then
+                    execute format('alter table %s enable row level security', target.relation);
+                end if;
+                if not exists (select 1 from pg_policy
+                               where polrelid = target.oid
+                                 and polname = 'supplier_isolation') then
+                    execute format(
+                        'create policy supplier_isolation on %s to {API_ROLE} '
+                        'using (current_setting(''wedsync.scope'', true) = ''{PLATFORM_SCOPE}'' '
+                        '       or supplier_id = current_setting(''wedsync.supplier_id'', true)) '
+                        'with check ('
+                        '       current_setting(''wedsync.scope'', true) = ''{PLATFORM_SCOPE}'' '
+                        '       or supplier_id = current_setting(''wedsync.supplier_id'', true))',
+                        target.relation);
+                end if;
             end if;
-            if not exists (select 1 from pg_policy
-                           where polrelid = target.relation
-                             and polname = 'supplier_isolation') then
-                execute format(
-                    'create policy supplier_isolation on %s to {API_ROLE} '
-                    'using (current_setting(''wedsync.scope'', true) = ''{PLATFORM_SCOPE}'' '
-                    '       or supplier_id = current_setting(''wedsync.supplier_id'', true)) '
-                    'with check (current_setting(''wedsync.scope'', true) = ''{PLATFORM_SCOPE}'' '
-                    '       or supplier_id = current_setting(''wedsync.supplier_id'', true))',
-                    target.relation);
+            -- Raw tables: only what `app.grant_raw_privileges` allows (wedsync/warehouse).
+            if not target.granted and target.nspname <> 'raw' then
+                execute format('grant select on %s to {API_ROLE}', target.relation);
             end if;
-        end if;
-        -- Raw tables: only what `app.grant_raw_privileges` allows (wedsync/warehouse).
-        if not target.granted and target.nspname <> 'raw' then
-            execute format('grant select on %s to {API_ROLE}', target.relation);
-        end if;
+        exception when undefined_table then
+            null;  -- dropped since the loop began: nothing to protect
+        end;
     end loop;
     for i in 1 .. array_length(writable, 1) loop
         if to_regclass(writable[i][1]) is not null then

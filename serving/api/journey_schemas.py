@@ -34,6 +34,9 @@ class JourneyCell(BaseModel):
     mean_booking_value_gbp: float | None = Field(examples=[6250.0])
     booking_value_ci_low_gbp: float | None
     booking_value_ci_high_gbp: float | None
+    horizon_days: int = Field(
+        examples=[365], description="Days are of bookings this soon after a first enquiry."
+    )
     settled_bookings: int = Field(
         description="Bookings of couples whose bookings are all exported."
     )

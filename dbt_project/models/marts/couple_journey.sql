@@ -64,6 +64,7 @@ cells as (
         round(avg(booking_value_gbp), 2) as mean_booking_value_gbp,
         {{ mean_bound('booking_value_gbp', 'low') }} as booking_value_ci_low_gbp,
         {{ mean_bound('booking_value_gbp', 'high') }} as booking_value_ci_high_gbp,
+        {{ var('journey_horizon_days') }} as horizon_days,
         count(horizon_days_to_booking) as settled_bookings,
         round(avg(horizon_days_to_booking), 2) as mean_days_to_booking,
         {{ mean_bound('horizon_days_to_booking', 'low') }} as days_to_booking_ci_low,

@@ -76,9 +76,10 @@
     $("journey-guests-note").textContent = guests.length ? "" : "Guest-count bands are shown for venues and caterers.";
     const [overall] = inMarket(answer.time_to_booking);
     $("journey-time").textContent = overall && known(overall.mean_days_to_booking)
-      ? `Couples booked ${days(overall.mean_days_to_booking)} days after their first enquiry on average`
-        + ` (95% interval ${days(overall.days_to_booking_ci_low)} to ${days(overall.days_to_booking_ci_high)};`
-        + ` ${whole.format(overall.settled_bookings)} bookings of couples whose bookings are all in).`
+      ? `Couples who booked within ${whole.format(overall.horizon_days)} days of their first enquiry did so`
+        + ` after ${days(overall.mean_days_to_booking)} days on average (95% interval`
+        + ` ${days(overall.days_to_booking_ci_low)} to ${days(overall.days_to_booking_ci_high)};`
+        + ` ${whole.format(overall.settled_bookings)} bookings of couples who enquired at least that long ago).`
       : "Not enough settled couples yet to say how long they take.";
   }
 

@@ -131,19 +131,20 @@ create table marts.couple_journey (
     upper_price_band_bookings bigint, upper_price_band_share numeric,
     upper_price_band_ci_low numeric, upper_price_band_ci_high numeric,
     mean_booking_value_gbp numeric, booking_value_ci_low_gbp numeric,
-    booking_value_ci_high_gbp numeric, settled_bookings bigint, mean_days_to_booking numeric,
-    days_to_booking_ci_low numeric, days_to_booking_ci_high numeric);
+    booking_value_ci_high_gbp numeric, horizon_days integer, settled_bookings bigint,
+    mean_days_to_booking numeric, days_to_booking_ci_low numeric,
+    days_to_booking_ci_high numeric);
 insert into marts.couple_journey values
     ('budget', '20000-39999', 20000, 'photographer', 'london', 6, 30, 30, 28, 4.4, 4.1, 4.7,
-     12, 0.4, 0.2459, 0.5774, 2400, 2100, 2700, 20, 35.5, 28.1, 42.9),
+     12, 0.4, 0.2459, 0.5774, 2400, 2100, 2700, 365, 20, 35.5, 28.1, 42.9),
     ('budget', '0-9999', 0, 'photographer', 'london', 5, 20, 20, 18, 4.2, 3.8, 4.6,
-     2, 0.1, 0.0279, 0.3010, 1300, 1100, 1500, 15, 30.2, 22.0, 38.4),
+     2, 0.1, 0.0279, 0.3010, 1300, 1100, 1500, 365, 15, 30.2, 22.0, 38.4),
     ('all', 'all', null, 'photographer', 'london', 7, 55, 60, 52, 4.3, 4.1, 4.5,
-     16, 0.2667, 0.1714, 0.3897, 1900, 1700, 2100, 40, 33.0, 28.0, 38.0),
+     16, 0.2667, 0.1714, 0.3897, 1900, 1700, 2100, 365, 40, 33.0, 28.0, 38.0),
     ('budget', '40000+', 40000, 'florist', 'scotland', 5, 9, 9, 9, 4.8, 4.5, 5.1,
-     6, 0.6667, 0.3542, 0.8794, 3100, 2500, 3700, 7, 90.25, 60.5, 120.0),
+     6, 0.6667, 0.3542, 0.8794, 3100, 2500, 3700, 365, 7, 90.25, 60.5, 120.0),
     ('all', 'all', null, 'florist', 'scotland', 6, 25, 25, 25, 4.7, 4.5, 4.9,
-     10, 0.4, 0.2340, 0.5926, 2300, 1900, 2700, 18, 90.25, 70.5, 110.0);
+     10, 0.4, 0.2340, 0.5926, 2300, 1900, 2700, 365, 18, 90.25, 70.5, 110.0);
 """
 )
 
@@ -375,8 +376,9 @@ def test_the_couple_journey_panel_shows_the_suppliers_market_with_intervals(
         "Guest-count bands are shown for venues and caterers."
     )
     expect(page.locator("#journey-time")).to_have_text(
-        "Couples booked 33.0 days after their first enquiry on average (95% interval"
-        " 28.0 to 38.0; 40 bookings of couples whose bookings are all in)."
+        "Couples who booked within 365 days of their first enquiry did so after 33.0 days on"
+        " average (95% interval 28.0 to 38.0; 40 bookings of couples who enquired at least"
+        " that long ago)."
     )
     assert "scotland" not in page.locator("#journey-card").inner_text()
     page.locator("#journey-card").screenshot(path=str(ARTIFACTS / "dashboard-couple-journey.png"))

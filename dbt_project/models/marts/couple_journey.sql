@@ -6,6 +6,8 @@
 --   all:         every booking of the market, with the days from the couple's first enquiry
 --                to it (bookings within `journey_horizon_days` of a first enquiry at least
 --                that old, int_journey_bookings).
+-- Each market's cells, and each vendor type's across every region (region 'all'): a region
+-- rarely has 5 suppliers of a type booked in one band, the country usually has.
 -- Every figure carries a 95% interval: Wilson for shares, the normal approximation for means.
 -- A cell booked with fewer than `benchmark_min_suppliers` suppliers is not published
 -- (`enough_suppliers`): a supplier could read a competitor's bookings from it.
@@ -46,7 +48,7 @@ cells as (
         band,
         band_from,
         vendor_type,
-        region,
+        coalesce(region, 'all') as region,
         count(distinct supplier_id) as suppliers,
         count(distinct couple_id) as couples,
         count(*) as bookings,
@@ -70,7 +72,10 @@ cells as (
         {{ mean_bound('horizon_days_to_booking', 'low') }} as days_to_booking_ci_low,
         {{ mean_bound('horizon_days_to_booking', 'high') }} as days_to_booking_ci_high
     from banded
-    group by dimension, band, band_from, vendor_type, region
+    group by grouping sets (
+        (dimension, band, band_from, vendor_type, region),
+        (dimension, band, band_from, vendor_type)
+    )
     having {{ enough_suppliers() }}
 )
 

@@ -18,7 +18,9 @@
     if (!known(value)) return "–";
     return known(low) && known(high) ? `${format(value)} (${format(low)} to ${format(high)})` : format(value);
   };
-  const marketOf = (row) => `${row.vendor_type} in ${row.region}`;
+  // A market is a vendor type in a region; region "all" is the vendor type nationally.
+  const marketOf = (row) => `${row.vendor_type} in ${row.region === "all" ? "all regions" : row.region}`;
+  const regionalFirst = (a, b) => a.endsWith(" all regions") - b.endsWith(" all regions") || a.localeCompare(b);
   let answer = null;
 
   function element(tag, attributes = {}, children = []) {
@@ -97,7 +99,7 @@
       return;
     }
     answer = settled.value;
-    const markets = [...new Set([...answer.budget_versus_quality, ...answer.time_to_booking].map(marketOf))].sort();
+    const markets = [...new Set([...answer.budget_versus_quality, ...answer.time_to_booking].map(marketOf))].sort(regionalFirst);
     select.append(...markets.map((market) => element("option", { value: market }, [market])));
     $("journey-note").textContent = markets.length
       ? "95% intervals: Wilson for shares, normal approximation for means. Bands booked with fewer than 5 suppliers are not published."

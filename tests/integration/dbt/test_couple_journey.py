@@ -80,7 +80,8 @@ def bookings(journey_mart: str) -> pd.DataFrame:
 
 
 def _expected_cells(bookings: pd.DataFrame) -> pd.DataFrame:
-    """The mart's cells recomputed: (dimension, band) x market, enough suppliers only."""
+    """The mart's cells recomputed: (dimension, band) x market and x vendor type nationally
+    (region 'all'), enough suppliers only."""
     budget = bookings.dropna(subset=["budget_band"])
     guests = bookings[bookings["vendor_type"].isin(["venue", "caterer"])].dropna(
         subset=["guest_band"]
@@ -90,7 +91,10 @@ def _expected_cells(bookings: pd.DataFrame) -> pd.DataFrame:
         guests.assign(dimension="guest_count", band=guests["guest_band"]),
         bookings.assign(dimension="all", band="all"),
     ]
-    cells = pd.concat(parts).groupby(["dimension", "band", "vendor_type", "region"])
+    banded = pd.concat(parts)
+    cells = pd.concat([banded, banded.assign(region="all")]).groupby(
+        ["dimension", "band", "vendor_type", "region"]
+    )
     frame = cells.agg(
         suppliers=("supplier_id", "nunique"),
         bookings=("supplier_id", "size"),
@@ -111,6 +115,7 @@ def test_cells_are_published_only_with_enough_booked_suppliers_and_intervals_hol
     # At this scale no region has 2 venues or caterers booked in one guest band: the
     # equality above covers guest cells; these dimensions must publish something.
     assert {"budget", "all"} <= set(mart["dimension"])
+    assert "all" in set(mart["region"]) and len(set(mart["region"])) > 1
     joined = mart.merge(expected, on=key, suffixes=("", "_expected"))
     assert (joined["suppliers"] == joined["suppliers_expected"]).all()
     assert (joined["upper_price_band_bookings"] == joined["upper"]).all()

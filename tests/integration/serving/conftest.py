@@ -157,8 +157,8 @@ insert into marts.supplier_capacity values
 
 
 # The couple's journey (issue 14), as dbt publishes it: London photographers by budget band
-# and overall, a London caterer band (another vendor type in the photographer's region) and
-# Welsh venues by budget and guest count.
+# and overall, a London caterer band (another vendor type in the photographer's region),
+# Welsh venues by budget and guest count, and photographers and caterers nationally.
 JOURNEY_MARTS_DDL = """
 create table marts.couple_journey (
     dimension text, band text, band_from integer, vendor_type text, region text,
@@ -182,7 +182,11 @@ insert into marts.couple_journey values
     ('budget', '10000-19999', 10000, 'venue', 'wales', 5, 15, 15, 15, 4.6, 4.3, 4.9,
      3, 0.2, 0.0705, 0.4519, 7000, 6000, 8000, 365, 10, 20.5, 12.0, 29.0),
     ('guest_count', '50-99', 50, 'venue', 'wales', 5, 15, 15, 15, 4.6, 4.3, 4.9,
-     3, 0.2, 0.0705, 0.4519, 7000, 6000, 8000, 365, 10, 20.5, 12.0, 29.0);
+     3, 0.2, 0.0705, 0.4519, 7000, 6000, 8000, 365, 10, 20.5, 12.0, 29.0),
+    ('all', 'all', null, 'photographer', 'all', 40, 300, 320, 300, 4.35, 4.25, 4.45,
+     90, 0.2813, 0.2347, 0.3330, 2000, 1900, 2100, 365, 250, 38.2, 35.0, 41.4),
+    ('all', 'all', null, 'caterer', 'all', 30, 200, 200, 190, 4.1, 4.0, 4.2,
+     70, 0.35, 0.2868, 0.4187, 5000, 4700, 5300, 365, 150, 58.0, 52.0, 64.0);
 """
 
 

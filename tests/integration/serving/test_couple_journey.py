@@ -23,10 +23,14 @@ async def test_a_supplier_sees_its_own_market_by_dimension_bands_in_order(
     journey = answer.json()
     assert [r["band"] for r in journey["budget_versus_quality"]] == ["0-9999", "20000-39999"]
     assert journey["budget_versus_quality"][1]["upper_price_band_ci_low"] == 0.2459
-    (overall,) = journey["time_to_booking"]
+    # Its market, and its vendor type across every region.
+    overall, national = journey["time_to_booking"]
     assert (overall["vendor_type"], overall["region"]) == ("photographer", "london")
     assert overall["mean_days_to_booking"] == 33.0
-    # The London caterers share the region, not the market; Welsh venues neither.
+    assert (national["vendor_type"], national["region"]) == ("photographer", "all")
+    assert national["suppliers"] == 40
+    # The London caterers share the region, not the market; Welsh venues neither; nor is
+    # another vendor type's national row shown.
     assert journey["guest_count_choice"] == []
     assert b"caterer" not in answer.content and b"wales" not in answer.content
     assert answer.headers["x-cache"] == "miss"
@@ -45,6 +49,11 @@ async def test_the_platform_sees_every_market_and_filters_them(
         ("venue", "50-99"),
     ]
     assert len(everything["budget_versus_quality"]) == 3
+    assert [(r["vendor_type"], r["region"]) for r in everything["time_to_booking"]] == [
+        ("caterer", "all"),
+        ("photographer", "all"),
+        ("photographer", "london"),
+    ]
     venues = await api.get(
         JOURNEY, params={"vendor_type": "venue"}, headers=bearer(keys["platform"])
     )

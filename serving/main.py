@@ -23,6 +23,7 @@ from serving.api.hot_reads import HotReads
 from serving.api.routes import (
     alerts,
     auth,
+    couple_journey,
     couples,
     events,
     health,
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         metrics,
         insights,
         market_gaps,
+        couple_journey,
         suppliers,
         alerts,
         usage,

@@ -123,6 +123,31 @@ insert into marts.supplier_capacity values
      '{{2027-05-29}}'),
     ('{florist}', 'florist', 'scotland', 3, '2026-11-30', '2026-04-01', '2027-04-01',
      26, 70, 0.8974, 26, 30, 0.3846, 20, '{{}}', '{{}}', '{{}}');
+-- The couple's journey of London photographers (two budget bands), photographers nationally
+-- and Scottish florists.
+create table marts.couple_journey (
+    dimension text, band text, band_from integer, vendor_type text, region text,
+    suppliers bigint, couples bigint, bookings bigint, rated_bookings bigint,
+    mean_review_score numeric, review_score_ci_low numeric, review_score_ci_high numeric,
+    upper_price_band_bookings bigint, upper_price_band_share numeric,
+    upper_price_band_ci_low numeric, upper_price_band_ci_high numeric,
+    mean_booking_value_gbp numeric, booking_value_ci_low_gbp numeric,
+    booking_value_ci_high_gbp numeric, horizon_days integer, settled_bookings bigint,
+    mean_days_to_booking numeric, days_to_booking_ci_low numeric,
+    days_to_booking_ci_high numeric);
+insert into marts.couple_journey values
+    ('budget', '20000-39999', 20000, 'photographer', 'london', 6, 30, 30, 28, 4.4, 4.1, 4.7,
+     12, 0.4, 0.2459, 0.5774, 2400, 2100, 2700, 365, 20, 35.5, 28.1, 42.9),
+    ('budget', '0-9999', 0, 'photographer', 'london', 5, 20, 20, 18, 4.2, 3.8, 4.6,
+     2, 0.1, 0.0279, 0.3010, 1300, 1100, 1500, 365, 15, 30.2, 22.0, 38.4),
+    ('all', 'all', null, 'photographer', 'london', 7, 55, 60, 52, 4.3, 4.1, 4.5,
+     16, 0.2667, 0.1714, 0.3897, 1900, 1700, 2100, 365, 40, 33.0, 28.0, 38.0),
+    ('budget', '40000+', 40000, 'florist', 'scotland', 5, 9, 9, 9, 4.8, 4.5, 5.1,
+     6, 0.6667, 0.3542, 0.8794, 3100, 2500, 3700, 365, 7, 90.25, 60.5, 120.0),
+    ('all', 'all', null, 'photographer', 'all', 40, 300, 320, 300, 4.35, 4.25, 4.45,
+     90, 0.2813, 0.2347, 0.3330, 2000, 1900, 2100, 365, 250, 38.2, 35.0, 41.4),
+    ('all', 'all', null, 'florist', 'scotland', 6, 25, 25, 25, 4.7, 4.5, 4.9,
+     10, 0.4, 0.2340, 0.5926, 2300, 1900, 2700, 365, 18, 90.25, 70.5, 110.0);
 """
 )
 
@@ -330,3 +355,48 @@ def test_market_gaps_and_capacity_panels_show_the_suppliers_own(
     expect(page.locator("#capacity-figures")).to_contain_text("Suppliers2")
     # (31 + 70) bookings of 26 x 2 + 26 x 3 Saturday places last season.
     expect(page.locator("#capacity-figures")).to_contain_text("77.7% of Saturdays filled")
+
+
+def test_the_couple_journey_panel_shows_the_suppliers_market_with_intervals(
+    page: Page, api: RunningApi
+) -> None:
+    sign_in(page, api, api.keys[PHOTOGRAPHER])
+
+    budget = page.locator("#journey-budget tbody tr")
+    expect(budget).to_have_count(2)
+    expect(budget.nth(0).locator("td")).to_have_text(
+        [
+            "0-9999",
+            "20",
+            "4.20 (3.80 to 4.60)",
+            "10.0% (2.8% to 30.1%)",
+            "£1,300 (£1,100 to £1,500)",
+        ]
+    )
+    expect(budget.nth(1)).to_contain_text("40.0% (24.6% to 57.7%)")
+    expect(page.locator("#journey-market option")).to_have_text(
+        ["photographer in london", "photographer in all regions"]
+    )
+    expect(page.locator("#journey-guests-note")).to_have_text(
+        "Guest-count bands are shown for venues and caterers."
+    )
+    expect(page.locator("#journey-time")).to_have_text(
+        "Couples who booked within 365 days of their first enquiry did so after 33.0 days on"
+        " average (95% interval 28.0 to 38.0; 40 bookings of couples who enquired at least"
+        " that long ago)."
+    )
+    page.select_option("#journey-market", "photographer in all regions")
+    expect(page.locator("#journey-budget tbody tr")).to_have_count(0)
+    expect(page.locator("#journey-time")).to_contain_text("after 38.2 days on average")
+    page.select_option("#journey-market", "photographer in london")
+    assert "scotland" not in page.locator("#journey-card").inner_text()
+    page.locator("#journey-card").screenshot(path=str(ARTIFACTS / "dashboard-couple-journey.png"))
+
+    # The platform picks among every market; the Scottish florists' budget band and time.
+    page.click("#sign-out")
+    sign_in(page, api, api.keys["platform"])
+    expect(page.locator("#journey-market option")).to_have_count(3)
+    page.select_option("#journey-market", "florist in scotland")
+    expect(page.locator("#journey-budget tbody tr")).to_have_count(1)
+    expect(page.locator("#journey-budget tbody tr")).to_contain_text("40000+")
+    expect(page.locator("#journey-time")).to_contain_text("90.3 days")

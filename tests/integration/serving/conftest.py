@@ -156,10 +156,44 @@ insert into marts.supplier_capacity values
 """
 
 
+# The couple's journey (issue 14), as dbt publishes it: London photographers by budget band
+# and overall, a London caterer band (another vendor type in the photographer's region),
+# Welsh venues by budget and guest count, and photographers and caterers nationally.
+JOURNEY_MARTS_DDL = """
+create table marts.couple_journey (
+    dimension text, band text, band_from integer, vendor_type text, region text,
+    suppliers bigint, couples bigint, bookings bigint, rated_bookings bigint,
+    mean_review_score numeric, review_score_ci_low numeric, review_score_ci_high numeric,
+    upper_price_band_bookings bigint, upper_price_band_share numeric,
+    upper_price_band_ci_low numeric, upper_price_band_ci_high numeric,
+    mean_booking_value_gbp numeric, booking_value_ci_low_gbp numeric,
+    booking_value_ci_high_gbp numeric, horizon_days integer, settled_bookings bigint,
+    mean_days_to_booking numeric, days_to_booking_ci_low numeric,
+    days_to_booking_ci_high numeric);
+insert into marts.couple_journey values
+    ('budget', '20000-39999', 20000, 'photographer', 'london', 6, 30, 30, 28, 4.4, 4.1, 4.7,
+     12, 0.4, 0.2459, 0.5774, 2400, 2100, 2700, 365, 20, 35.5, 28.1, 42.9),
+    ('budget', '0-9999', 0, 'photographer', 'london', 5, 20, 20, 18, 4.2, 3.8, 4.6,
+     2, 0.1, 0.0279, 0.3010, 1300, 1100, 1500, 365, 15, 30.2, 22.0, 38.4),
+    ('all', 'all', null, 'photographer', 'london', 7, 55, 60, 52, 4.3, 4.1, 4.5,
+     16, 0.2667, 0.1714, 0.3897, 1900, 1700, 2100, 365, 40, 33.0, 28.0, 38.0),
+    ('guest_count', '100-149', 100, 'caterer', 'london', 5, 12, 12, 10, 4.0, 3.5, 4.5,
+     5, 0.4167, 0.1933, 0.6805, 5200, 4400, 6000, 365, 9, 60.1, 41.0, 79.2),
+    ('budget', '10000-19999', 10000, 'venue', 'wales', 5, 15, 15, 15, 4.6, 4.3, 4.9,
+     3, 0.2, 0.0705, 0.4519, 7000, 6000, 8000, 365, 10, 20.5, 12.0, 29.0),
+    ('guest_count', '50-99', 50, 'venue', 'wales', 5, 15, 15, 15, 4.6, 4.3, 4.9,
+     3, 0.2, 0.0705, 0.4519, 7000, 6000, 8000, 365, 10, 20.5, 12.0, 29.0),
+    ('all', 'all', null, 'photographer', 'all', 40, 300, 320, 300, 4.35, 4.25, 4.45,
+     90, 0.2813, 0.2347, 0.3330, 2000, 1900, 2100, 365, 250, 38.2, 35.0, 41.4),
+    ('all', 'all', null, 'caterer', 'all', 30, 200, 200, 190, 4.1, 4.0, 4.2,
+     70, 0.35, 0.2868, 0.4187, 5000, 4700, 5300, 365, 150, 58.0, 52.0, 64.0);
+"""
+
+
 @pytest.fixture
 def insight_marts(marts: str) -> str:
     """The marts plus demand, benchmarks, alerts, bookings, suppliers, pipeline value, market
-    gaps and capacity.
+    gaps, capacity and the couple's journey.
 
     The venue has a confirmed wedding tomorrow (wedding-day priority); the photographer's
     booking today was cancelled (no priority).
@@ -172,6 +206,7 @@ def insight_marts(marts: str) -> str:
             INSIGHT_MARTS_DDL, {**dates, "soon": today + dt.timedelta(days=3)}
         )
         conn.execute(MARKET_MARTS_DDL)
+        conn.execute(JOURNEY_MARTS_DDL)
         after_dbt_build(conn)
     return marts
 

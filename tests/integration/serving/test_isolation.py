@@ -23,6 +23,7 @@ ANOTHER_SUPPLIERS = (
     ("get", "/api/analytics/wedding-insights", {"supplier_id": VENUE}),
     ("get", "/api/analytics/market-gaps", {"supplier_id": VENUE}),
     ("get", "/api/analytics/capacity", {"supplier_id": VENUE}),
+    ("get", "/api/analytics/couple-journey", {"supplier_id": VENUE}),
     ("get", f"/api/suppliers/{VENUE}/performance", {}),
     ("get", "/api/alerts/wedding-day", {"supplier_id": VENUE}),
     ("get", "/api/usage", {"supplier_id": VENUE}),

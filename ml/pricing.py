@@ -92,8 +92,8 @@ def band_evidence(
     )
     # Every group has at least one decided enquiry, so each has a rate and an interval.
     counts = list(zip(evidence["bookings"], evidence["decided_enquiries"], strict=True))
-    evidence["conversion"] = [conversion_rate(b, n) for b, n in counts]
-    intervals = [wilson_interval(b, n) or (None, None) for b, n in counts]
+    evidence["conversion"] = [conversion_rate(int(b), int(n)) for b, n in counts]
+    intervals = [wilson_interval(int(b), int(n)) or (None, None) for b, n in counts]
     evidence["conversion_ci_low"] = [low for low, _ in intervals]
     evidence["conversion_ci_high"] = [high for _, high in intervals]
     evidence = evidence.merge(booking_values, on=[*SEGMENT, "price_band"], how="left")

@@ -25,14 +25,20 @@ def test_wilson_interval_matches_known_values(
     assert wilson_interval(successes, trials) == interval
 
 
+def test_rates_round_half_away_from_zero_as_postgres_does() -> None:
+    # 1/32 = 0.03125 exactly: Python's round() gives 0.0312, Postgres's round(numeric) 0.0313.
+    assert conversion_rate(1, 32) == 0.0313
+    assert conversion_rate(16, 70) == 0.2286
+
+
 def test_no_trials_has_no_rate_and_no_interval() -> None:
     assert conversion_rate(0, 0) is None
     assert wilson_interval(0, 0) is None
 
 
 def test_a_zero_lower_bound_is_zero_not_minus_zero() -> None:
-    # Unclamped, 0 of 5 and 0 of 10 round to -0.0.
-    for trials in (5, 10):
+    # Unclamped, the rounded square root leaves 0 of 22 and 0 of 26 a hair below zero.
+    for trials in (22, 26):
         low, _ = wilson_interval(0, trials) or (None, None)
         assert str(low) == "0.0"
 

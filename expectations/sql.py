@@ -12,14 +12,16 @@ NULL: a malformed value belongs to the rule that checks its form, never to a sec
 
 from __future__ import annotations
 
+# Groups are non-capturing: GX matches these with pandas `str.contains`, which warns about
+# capturing groups, and Postgres `~` reads `(?:...)` alike.
 INTEGER_PATTERN = r"^-?[0-9]{1,9}$"
-DECIMAL_PATTERN = r"^-?[0-9]{1,12}(\.[0-9]{1,4})?$"
+DECIMAL_PATTERN = r"^-?[0-9]{1,12}(?:\.[0-9]{1,4})?$"
 ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ISO_TIMESTAMP_PATTERN = (
-    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-]00:?00)$"
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-]00:?00)$"
 )
 
-TIME_OF_DAY_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+TIME_OF_DAY_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
 
 
 def integer_or_null(column: str) -> str:

@@ -4,7 +4,8 @@ Plain and checkable by hand. For each upcoming wedding month the demand forecast
 demand is high or low for the segment (at least / below its 12-month average). The evidence
 is the segment's own history in months of the same demand level: for each price band, how
 many enquiries were decided (booked or lost), how many booked (conversion, with a 95% Wilson
-interval) and what a booking was worth. A band's revenue per enquiry is conversion x booking
+interval, from `wedsync.conversion` as the API and the marts report them) and what a booking
+was worth. A band's revenue per enquiry is conversion x booking
 value, and its interval the Wilson interval x booking value. The advice moves one step from
 the segment's usual band only when the neighbour's whole interval lies above the usual band's
 (both with at least `MIN_DECIDED_ENQUIRIES`): a better point estimate inside the noise is a
@@ -20,17 +21,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 
 import pandas as pd
 import psycopg
 
 from ml.demand.history import SEGMENT
 from ml.tables import replace_table, sql_value
+from wedsync.conversion import conversion_rate, wilson_interval
 
 PRICE_BANDS = ("budget", "mid", "premium", "luxury")
 MIN_DECIDED_ENQUIRIES = 30
-WILSON_Z = 1.96
 
 PRICE_ADVICE_TABLE = ("predictions", "price_advice")
 PRICE_ADVICE_COLUMNS = (
@@ -67,20 +67,6 @@ create table if not exists predictions.price_advice (
 """
 
 
-def wilson_interval(bookings: int, enquiries: int) -> tuple[float, float]:
-    """95% Wilson score interval of a conversion rate (0, 0 without enquiries)."""
-    if enquiries == 0:
-        return 0.0, 0.0
-    rate, z2 = bookings / enquiries, WILSON_Z**2
-    centre = (rate + z2 / (2 * enquiries)) / (1 + z2 / enquiries)
-    spread = (
-        WILSON_Z
-        * math.sqrt(rate * (1 - rate) / enquiries + z2 / (4 * enquiries**2))
-        / (1 + z2 / enquiries)
-    )
-    return max(0.0, centre - spread), min(1.0, centre + spread)
-
-
 def demand_levels(monthly_demand: pd.DataFrame, month_column: str) -> pd.DataFrame:
     """`demand_index` (enquiries / the segment's mean month) and `demand_level` per row."""
     mean = monthly_demand.groupby(SEGMENT)["enquiries"].transform("mean")
@@ -104,11 +90,10 @@ def band_evidence(
     evidence = levelled.groupby([*SEGMENT, "demand_level", "price_band"], as_index=False).agg(
         decided_enquiries=("booked", "size"), bookings=("booked", "sum")
     )
-    evidence["conversion"] = evidence["bookings"] / evidence["decided_enquiries"]
-    intervals = [
-        wilson_interval(int(b), int(n))
-        for b, n in zip(evidence["bookings"], evidence["decided_enquiries"], strict=True)
-    ]
+    # Every group has at least one decided enquiry, so each has a rate and an interval.
+    counts = list(zip(evidence["bookings"], evidence["decided_enquiries"], strict=True))
+    evidence["conversion"] = [conversion_rate(int(b), int(n)) for b, n in counts]
+    intervals = [wilson_interval(int(b), int(n)) or (None, None) for b, n in counts]
     evidence["conversion_ci_low"] = [low for low, _ in intervals]
     evidence["conversion_ci_high"] = [high for _, high in intervals]
     evidence = evidence.merge(booking_values, on=[*SEGMENT, "price_band"], how="left")

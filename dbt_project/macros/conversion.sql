@@ -4,7 +4,8 @@
     A supplier with 1 booking from 2 enquiries has a 50% conversion rate that says little; the
     Wilson interval says how little, and unlike the normal approximation it stays within
     [0, 1] for small counts. NULL when there were no trials. Rounded to 4 decimals so the
-    marts (and their unit tests) are exact.
+    marts (and their unit tests) are exact. The Python twin is wedsync/conversion.py (the API
+    and the price advice); tests/integration/dbt holds the two equal on every mart row.
 #}
 {% macro wilson_bound(successes, trials, side, z=1.96) -%}
     {%- set sign = '-' if side == 'low' else '+' -%}

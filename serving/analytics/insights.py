@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 
 from serving.analytics.marts import MartsNotBuilt, json_default
 from serving.analytics.readers import Audience, Source, read_rows
-from serving.analytics.stats import with_conversion
+from wedsync.conversion import with_conversion
 
 #: What `GET /api/analytics/wedding-insights` gathers: (schema, table, leading sort columns).
 INSIGHT_SOURCES = (

@@ -1,4 +1,4 @@
-"""Reading the analytics marts for `GET /api/analytics/metrics`.
+"""Reading the analytics marts for `GET /api/analytics/metrics`, with the performance totals.
 
 Which marts exist is checked per computation: the API starts before the first dbt build
 (answering 503 with the missing marts named), and the event-driven marts
@@ -21,7 +21,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from serving.analytics.catalog import Catalog, TableColumns
-from serving.analytics.stats import with_conversion
+from wedsync.conversion import with_conversion
 
 Grain = Literal["day", "week", "month"]
 
@@ -137,6 +137,23 @@ def _rollup_query(mart: Mart, columns: TableColumns, query: MetricsQuery) -> sql
     )
 
 
+def performance_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The answer's `vendor_performance` rows summed, with the conversion and its interval.
+
+    Computed here rather than in the dashboard so that the one Wilson interval
+    (`wedsync.conversion`) is all any client shows: a client that summed the rows itself
+    would have to repeat the formula.
+    """
+    totals: dict[str, Any] = {
+        "months": len({row["month"] for row in rows}),
+        **{
+            name: sum(row[name] or 0 for row in rows)
+            for name in ("enquiries", "bookings", "cancellations", "revenue_gbp")
+        },
+    }
+    return with_conversion(totals, "bookings", "enquiries")
+
+
 async def read_metrics(
     conn: psycopg.AsyncConnection, query: MetricsQuery, version: int, catalog: Catalog
 ) -> bytes:
@@ -166,4 +183,5 @@ async def read_metrics(
         if with_rate:
             mart_rows = [with_conversion(row, "bookings", "enquiries") for row in mart_rows]
         answer[mart.name] = mart_rows
+    answer["vendor_performance_totals"] = performance_totals(answer["vendor_performance"])
     return orjson.dumps(answer, default=json_default)

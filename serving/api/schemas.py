@@ -104,6 +104,24 @@ class VendorPerformanceRow(BaseModel):
     reviews: int | None
 
 
+class VendorPerformanceTotals(BaseModel):
+    """The answer's `vendor_performance` rows summed, with the conversion's 95% Wilson interval
+    (the dashboard shows these rather than computing an interval of its own)."""
+
+    months: int = Field(description="Distinct months among the rows.")
+    enquiries: int
+    bookings: int
+    cancellations: int
+    revenue_gbp: float
+    conversion_rate: float | None = Field(examples=[0.2286])
+    conversion_ci_low: float | None = Field(
+        description="95% Wilson interval, lower bound.", examples=[0.1459]
+    )
+    conversion_ci_high: float | None = Field(
+        description="95% Wilson interval, upper bound.", examples=[0.3395]
+    )
+
+
 class SeasonalBookingsRow(BaseModel):
     """`marts.seasonal_bookings`: one wedding month in one market (vendor type x region)."""
 
@@ -132,6 +150,7 @@ class MetricsAnswer(BaseModel):
     grain: str | None = Field(description="The grain the daily activity was rolled up to.")
     vendor_type: str | None = Field(description="The vendor type filter, if any.")
     vendor_performance: list[VendorPerformanceRow]
+    vendor_performance_totals: VendorPerformanceTotals
     seasonal_bookings: list[SeasonalBookingsRow]
     supplier_daily_activity: list[dict[str, Any]] | None = Field(
         description="Per supplier and day: views, enquiries, quotes, bookings, revenue."

@@ -1,13 +1,12 @@
-"""The nightly export job: load one night's export of every entity."""
+"""The nightly export job: load one night's export of every entity (partitioned by export
+date, as its assets are: Dagster infers the job's partitions from them)."""
 
 import dagster as dg
 
 from orchestration.defs.ingestion.assets import export_assets
-from orchestration.defs.ingestion.partitions import export_date_partitions
 
 nightly_exports_job = dg.define_asset_job(
     name="nightly_exports",
     selection=dg.AssetSelection.assets(*export_assets),
-    partitions_def=export_date_partitions,
     description="Load the WedSync platform's nightly exports of one date into raw.*.",
 )

@@ -9,7 +9,6 @@
   const REFRESH_MS = 60_000;
   const FEED_LIMIT = 50;
   const MAX_RETRY_MS = 30_000;
-  const Z95 = 1.959964;
   // Event type -> [one, many], as the live feed writes them.
   const EVENT_LABELS = {
     profile_view: ["profile view", "profile views"],
@@ -77,17 +76,6 @@
 
   const sum = (rows, field) => rows.reduce((total, row) => total + (Number(row[field]) || 0), 0);
 
-  // 95% Wilson interval of a conversion rate (the same rule the marts use).
-  function wilson(successes, trials) {
-    if (trials === 0) return null;
-    const p = successes / trials;
-    const z2 = Z95 * Z95;
-    const denominator = 1 + z2 / trials;
-    const centre = (p + z2 / (2 * trials)) / denominator;
-    const half = (Z95 * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / denominator;
-    return { rate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
-  }
-
   function setTile(id, value, note = "") {
     const tile = $(id);
     tile.hidden = false;
@@ -101,21 +89,19 @@
 
   // ---- key figures and charts, from GET /api/analytics/metrics ----
 
-  function renderKpis(performance) {
-    const enquiries = sum(performance, "enquiries");
-    const bookings = sum(performance, "bookings");
-    const months = new Set(performance.map((row) => row.month)).size;
-    const span = months ? `over ${months} month${months === 1 ? "" : "s"}` : "no enquiries yet";
-    setTile("kpi-enquiries", whole.format(enquiries), span);
-    setTile("kpi-bookings", whole.format(bookings), `${whole.format(sum(performance, "cancellations"))} cancelled`);
-    const conversion = wilson(bookings, enquiries);
-    if (conversion) {
-      setTile("kpi-conversion", percent(conversion.rate),
-        `95% interval ${percent(conversion.low)}–${percent(conversion.high)}`);
+  // `totals` is the answer's vendor_performance_totals: the API sums the rows and gives the
+  // conversion's 95% interval (wedsync.conversion), so the dashboard repeats no formula.
+  function renderKpis(totals) {
+    const span = totals.months ? `over ${totals.months} month${totals.months === 1 ? "" : "s"}` : "no enquiries yet";
+    setTile("kpi-enquiries", whole.format(totals.enquiries), span);
+    setTile("kpi-bookings", whole.format(totals.bookings), `${whole.format(totals.cancellations)} cancelled`);
+    if (totals.conversion_rate !== null) {
+      setTile("kpi-conversion", percent(totals.conversion_rate),
+        `95% interval ${percent(totals.conversion_ci_low)}–${percent(totals.conversion_ci_high)}`);
     } else {
       setTile("kpi-conversion", "–", "no enquiries yet");
     }
-    setTile("kpi-revenue", gbp.format(sum(performance, "revenue_gbp")), "received");
+    setTile("kpi-revenue", gbp.format(totals.revenue_gbp), "received");
   }
 
   function byMonth(rows, field) {
@@ -260,7 +246,7 @@
       const answer = metrics.value;
       $("account-name").textContent = answer.supplier_id ?? "WedSync platform (all suppliers)";
       const performance = answer.vendor_performance ?? [];
-      renderKpis(performance);
+      renderKpis(answer.vendor_performance_totals);
       renderSeason(performance, insightsAnswer?.seasonal_demand ?? []);
       renderFunnel(performance, answer.lead_funnel);
       setStatus(`Figures from data version ${answer.dataset_version}, loaded ${clock.format(new Date())}.`);

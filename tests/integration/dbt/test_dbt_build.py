@@ -26,6 +26,7 @@ from orchestration.defs.dbt.environment import dbt_profile_env
 from orchestration.defs.dbt.project import wedsync_dbt_project
 from orchestration.defs.dbt.resources import VENV_DBT, dbt_resource
 from tests.integration.dbt.conftest import AS_OF, LoadedWarehouse
+from wedsync.conversion import conversion_rate, wilson_interval
 from wedsync.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration
@@ -178,6 +179,18 @@ def test_conversion_interval_brackets_the_rate(
     assert ((rows["conversion_rate"].astype(float) - exact).abs() <= 0.00005).all()
     assert (rows["conversion_ci_low"] <= rows["conversion_rate"]).all()
     assert (rows["conversion_rate"] <= rows["conversion_ci_high"]).all()
+    # The macros and the API's Python (wedsync.conversion) give the same figures, row for row.
+    marts = [
+        (float(rate), float(low), float(high))
+        for rate, low, high in rows[
+            ["conversion_rate", "conversion_ci_low", "conversion_ci_high"]
+        ].itertuples(index=False)
+    ]
+    python = [
+        (conversion_rate(int(b), int(n)), *(wilson_interval(int(b), int(n)) or (None, None)))
+        for b, n in zip(rows["bookings"], rows["enquiries"], strict=True)
+    ]
+    assert marts == python
 
 
 def test_quarantined_and_invalid_rows_stay_out_of_the_marts(

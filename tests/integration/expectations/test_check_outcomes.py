@@ -30,9 +30,11 @@ RAW_ENQUIRIES = next(a for a in export_assets if a.key == dg.AssetKey(["raw", "e
     key=dg.AssetKey(["staging", "stg_enquiries_probe"]),
     deps=[RAW_ENQUIRIES.key],
     partitions_def=export_date_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def downstream_of_enquiries() -> None:
-    """Stands in for the staging model built from raw.enquiries in the same run."""
+    """Stands in for the staging model built from raw.enquiries in the same run (with the
+    export assets' backfill policy, so one run can hold both)."""
 
 
 def write_enquiries(landing: Path, guest_counts: list[str]) -> None:

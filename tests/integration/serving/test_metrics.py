@@ -83,6 +83,17 @@ async def test_a_supplier_sees_its_own_rows_and_its_markets(
     ]
     assert performance[0]["revenue_gbp"] == 18500.0
     assert performance[0]["conversion_ci_low"] == 0.14
+    # The two months summed, with the 95% Wilson interval of 16/70 (as dbt's wilson_bound).
+    assert answer["vendor_performance_totals"] == {
+        "months": 2,
+        "enquiries": 70,
+        "bookings": 16,
+        "cancellations": 1,
+        "revenue_gbp": 29500.0,
+        "conversion_rate": 0.2286,
+        "conversion_ci_low": 0.1459,
+        "conversion_ci_high": 0.3395,
+    }
     assert [(r["vendor_type"], r["region"]) for r in answer["seasonal_bookings"]] == [
         ("photographer", "london")
     ]
@@ -98,6 +109,8 @@ async def test_a_supplier_sees_its_own_rows_and_its_markets(
         METRICS, params={"start": "2026-06-01"}, headers=bearer(keys[PHOTOGRAPHER])
     )
     assert [r["month"] for r in june.json()["vendor_performance"]] == ["2026-06-01"]
+    june_totals = june.json()["vendor_performance_totals"]
+    assert (june_totals["months"], june_totals["enquiries"], june_totals["bookings"]) == (1, 30, 6)
 
     bad = await api.get(METRICS, params={"start": "2026-02-30"}, headers=bearer(keys[PHOTOGRAPHER]))
     assert bad.status_code == 422

@@ -1,4 +1,4 @@
-"""Price advice: Wilson intervals, demand levels, and which band the evidence recommends."""
+"""Price advice: demand levels, band evidence, and which band the evidence recommends."""
 
 import datetime as dt
 import json
@@ -11,14 +11,7 @@ from ml.pricing import (
     band_evidence,
     demand_levels,
     price_advice,
-    wilson_interval,
 )
-
-
-def test_wilson_interval_matches_the_textbook_values() -> None:
-    assert wilson_interval(5, 10) == pytest.approx((0.2366, 0.7634), abs=1e-4)
-    assert wilson_interval(0, 10) == pytest.approx((0.0, 0.2775), abs=1e-4)
-    assert wilson_interval(0, 0) == (0.0, 0.0)
 
 
 def test_demand_level_compares_a_month_with_the_segments_mean_month() -> None:

@@ -1,30 +1,12 @@
-"""Wilson intervals, the Prometheus exposition and the tier settings."""
+"""The Prometheus exposition and the tier settings."""
 
 from __future__ import annotations
 
 import pytest
 
-from serving.analytics.stats import wilson_interval, with_conversion
 from serving.core.config import ServingConfig, api_database_url
 from serving.core.observability import RequestMetrics
 from wedsync.settings import get_settings
-
-
-def test_wilson_matches_the_dbt_macro_and_stays_inside_zero_one() -> None:
-    # Values computed by dbt_project/macros/conversion.sql's formula in Postgres.
-    assert wilson_interval(16, 70) == (0.1459, 0.3395)
-    assert wilson_interval(3, 10) == (0.1078, 0.6032)
-    low, high = wilson_interval(0, 3) or (None, None)
-    assert low == 0.0
-    assert high is not None and 0 < high < 1
-    assert wilson_interval(0, 0) is None
-    assert with_conversion({"bookings": 0, "enquiries": 0}, "bookings", "enquiries") == {
-        "bookings": 0,
-        "enquiries": 0,
-        "conversion_rate": None,
-        "conversion_ci_low": None,
-        "conversion_ci_high": None,
-    }
 
 
 def test_the_exposition_has_counters_and_cumulative_buckets() -> None:

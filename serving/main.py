@@ -36,7 +36,7 @@ from serving.api.routes import (
     suppliers,
     usage,
 )
-from serving.cache.responses import ResponseCache
+from serving.cache.responses import ResponseCache, answer_format
 from serving.cache.versions import DatasetVersions
 from serving.core.background import stop_background
 from serving.core.config import ServingConfig
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             pool=pool,
             redis=client,
             keys=keys,
-            cache=ResponseCache(client),
+            cache=ResponseCache(client, answer_format(app.openapi())),
             live=LiveCounters(client),
             config=config,
             tokens=tokens,

@@ -20,7 +20,7 @@ from psycopg.errors import InsufficientPrivilege
 from serving.analytics.marts import MartsNotBuilt
 from serving.api.deps import ServingState, warehouse_unavailable
 from serving.cache.learned_reads import LearnedRead
-from serving.cache.responses import CachedAnswer, Claim, cache_key, normalize_query
+from serving.cache.responses import CachedAnswer, Claim, normalize_query
 from serving.core.db import WAREHOUSE_DOWN
 from serving.core.observability import route_template
 from serving.security.tenancy import tenant_scope
@@ -106,7 +106,7 @@ async def cached_answer(
     query = f"{request.url.path}?{query}"
 
     def key_of(version: int) -> str:
-        return cache_key(tenant, version, query)
+        return state.cache.key(tenant, version, query)
 
     async def compute_scoped(conn: psycopg.AsyncConnection, version: int) -> bytes:
         # Pipeline mode: the scope's statements go out with the route's first query, not in

@@ -29,7 +29,6 @@ from starlette.types import Scope, Send
 
 from serving.api.answers import answer_headers
 from serving.api.deps import ServingState, limit_for
-from serving.cache.responses import cache_key
 from serving.core.observability import RequestAccounting
 from serving.security.tokens import InvalidToken, is_access_token
 from wedsync.api_keys import Principal
@@ -93,7 +92,7 @@ class HotReads:
         version = state.versions.current(read.dataset)
         if version is None:
             return False
-        answer = state.cache.local.get(cache_key(principal.tenant, version, read.query))
+        answer = state.cache.local.get(state.cache.key(principal.tenant, version, read.query))
         if answer is None:
             return False
         headers = answer_headers(answer, "hit", version)

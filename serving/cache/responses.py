@@ -1,8 +1,11 @@
 """The read cache: finished JSON answers in Redis, keyed by tenant, data version and query.
 
-Key: `wedsync:cache:<tenant>:<dataset version>:<normalized query>`. The version comes from
-`app.dataset_versions` and moves when Dagster rebuilds the marts, so an answer computed from
-older marts can never be served again after a build; old entries just expire.
+Key: `wedsync:cache:<answer format>:<tenant>:<dataset version>:<normalized query>`. The
+version comes from `app.dataset_versions` and moves when Dagster rebuilds the marts, so an
+answer computed from older marts can never be served again after a build; old entries just
+expire. The answer format is a digest of the API's response schemas: a deploy that changes an
+answer's shape (a new field the dashboard reads) never serves the previous release's answers,
+which would otherwise live on for up to the TTL with the same data version.
 
 Values are the exact response bytes prefixed by their ETag, so a hit is one Redis GET and a
 write to the socket: nothing is decoded or re-serialized. Each worker also keeps its most used
@@ -19,12 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import logging
 import os
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 import redis.asyncio as redis
@@ -50,9 +55,15 @@ def normalize_query(params: Mapping[str, object]) -> str:
     return urlencode(present) or "-"
 
 
-def cache_key(tenant: str, version: int, query: str) -> str:
-    """The Redis key of one tenant's answer to one query at one data version."""
-    return f"{KEY_PREFIX}:{tenant}:{version}:{query}"
+def answer_format(openapi: Mapping[str, Any]) -> str:
+    """A short digest of the response schemas in an OpenAPI document (the API's answer shapes)."""
+    schemas = json.dumps(openapi.get("components", {}).get("schemas", {}), sort_keys=True)
+    return hashlib.blake2b(schemas.encode(), digest_size=4).hexdigest()
+
+
+def cache_key(answer_format: str, tenant: str, version: int, query: str) -> str:
+    """The Redis key of one tenant's answer to one query at one data version and format."""
+    return f"{KEY_PREFIX}:{answer_format}:{tenant}:{version}:{query}"
 
 
 def etag_of(body: bytes) -> str:
@@ -120,14 +131,21 @@ class Claim:
 class ResponseCache:
     """Answers in this worker's memory and in Redis, computed once per key."""
 
-    def __init__(self, client: redis.Redis, ttl_seconds: int = CACHE_TTL_SECONDS):
+    def __init__(
+        self, client: redis.Redis, answer_format: str = "", ttl_seconds: int = CACHE_TTL_SECONDS
+    ):
         self._client = client
+        self._format = answer_format
         self._ttl = ttl_seconds
         self._in_flight: dict[str, asyncio.Future[CachedAnswer]] = {}
         self.local = LocalAnswers()
         self._get_or_claim = client.register_script(_GET_OR_CLAIM)
         self._store = client.register_script(_STORE)
         self._release = client.register_script(_RELEASE)
+
+    def key(self, tenant: str, version: int, query: str) -> str:
+        """The key of one tenant's answer to one query at one data version, in this format."""
+        return cache_key(self._format, tenant, version, query)
 
     def _held(self, key: str, stored: object) -> CachedAnswer | None:
         """A stored value as an answer (kept in this worker's memory); None for a miss."""

@@ -7,12 +7,15 @@ import datetime as dt
 
 import pytest
 import redis.asyncio as redis
+from fastapi import FastAPI
+from pydantic import BaseModel
 
 from serving.cache.responses import (
     CachedAnswer,
     Claim,
     LocalAnswers,
     ResponseCache,
+    answer_format,
     cache_key,
     etag_of,
     normalize_query,
@@ -35,9 +38,30 @@ def test_the_normalized_query_ignores_order_and_absent_filters() -> None:
     assert normalize_query({"end": None}) == "-"
 
 
-def test_the_key_carries_tenant_version_and_query() -> None:
-    key = cache_key("sup_000001", 7, "start=2026-05-01")
-    assert key == "wedsync:cache:sup_000001:7:start=2026-05-01"
+def test_the_key_carries_format_tenant_version_and_query() -> None:
+    key = cache_key("1a2b3c4d", "sup_000001", 7, "start=2026-05-01")
+    assert key == "wedsync:cache:1a2b3c4d:sup_000001:7:start=2026-05-01"
+
+
+class _Totals(BaseModel):
+    enquiries: int
+
+
+class _TotalsWithRate(BaseModel):
+    enquiries: int
+    conversion_rate: float | None
+
+
+def _format_of(answer: type[BaseModel]) -> str:
+    app = FastAPI()
+    app.get("/metrics", response_model=answer)(lambda: None)
+    return answer_format(app.openapi())
+
+
+def test_the_answer_format_moves_when_an_answer_gains_a_field() -> None:
+    """A deploy that adds a field never serves the previous release's cached answers."""
+    assert _format_of(_Totals) == _format_of(_Totals)
+    assert _format_of(_Totals) != _format_of(_TotalsWithRate)
 
 
 def test_etags_change_with_the_body() -> None:

@@ -66,7 +66,13 @@ def new_events_sensor(
         # The cursor stays: the next evaluation after that run finishes picks these events up.
         return dg.SkipReason("an events run is queued or in progress; new events wait for it")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=newest.isoformat())],
+        # The selection is named, not left to the job: it is what tells the automation sensor
+        # that this run moved the cache version itself, so the marts' update by this run does
+        # not request another cache-version run (it did, when the automation sensor evaluated
+        # between the run's marts and its cache version).
+        run_requests=[
+            dg.RunRequest(run_key=newest.isoformat(), asset_selection=list(EVENT_MODEL_KEYS))
+        ],
         asset_events=[
             dg.AssetMaterialization(
                 asset_key=RAW_EVENTS_KEY,

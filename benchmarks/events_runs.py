@@ -18,7 +18,6 @@ import argparse
 import datetime as dt
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -32,11 +31,12 @@ import dagster as dg
 import psycopg
 from psycopg import sql
 
+from benchmarks.daemon import running_daemon
 from benchmarks.ingest import stop, wait_until_ready
 from orchestration.defs.dbt.resources import VENV_DBT, dbt_profile_env
 from orchestration.defs.events.sensors import new_events_sensor
 from wedsync.api_keys import create_api_key
-from wedsync.settings import DBT_PROJECT_DIR, REPO_ROOT, get_settings
+from wedsync.settings import DBT_PROJECT_DIR, get_settings
 from wedsync.simulator.live import LiveEventStream
 from wedsync.simulator.streaming import api_client, stream_live_events
 from wedsync.warehouse import apply_schema, connect, ensure_database
@@ -44,7 +44,6 @@ from wedsync.warehouse import apply_schema, connect, ensure_database
 BENCH_DATABASE = "wedsync_bench_events_runs"
 STORAGE_DATABASE = f"{BENCH_DATABASE}_dagster"
 LOCATION_MODULE = "benchmarks.events_location"
-DAEMON = Path(sys.executable).parent / "dagster-daemon"
 #: Tag Dagster puts on runs a sensor launched (the automation sensor's runs carry its name).
 SENSOR_TAG = "dagster/sensor_name"
 
@@ -95,44 +94,6 @@ def prepare_warehouse(url: str) -> str:
         check=True,
     )
     return key
-
-
-def start_daemon(home: Path, url: str, storage_url: str) -> subprocess.Popen[bytes]:
-    """`dagster-daemon run` in its own process group (it starts the code server as a child)."""
-    shutil.copy(REPO_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
-    workspace = home / "workspace.yaml"
-    workspace.write_text(
-        "load_from:\n"
-        "  - python_module:\n"
-        f"      module_name: {LOCATION_MODULE}\n"
-        f"      working_directory: {REPO_ROOT}\n"
-        "      location_name: live_events\n"
-    )
-    environment = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "DAGSTER_PG_URL": storage_url,
-        "WEDSYNC_DATABASE_URL": url,
-    }
-    with (home / "daemon.log").open("wb") as log:
-        return subprocess.Popen(
-            [str(DAEMON), "run", "-w", str(workspace)],
-            cwd=REPO_ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop_daemon(daemon: subprocess.Popen[bytes]) -> None:
-    """Stop the daemon's process group; kill it if it lingers."""
-    os.killpg(daemon.pid, signal.SIGTERM)
-    try:
-        daemon.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(daemon.pid, signal.SIGKILL)
-        daemon.wait()
 
 
 def wait_for_sensor(instance: dg.DagsterInstance, daemon: subprocess.Popen[bytes]) -> None:
@@ -186,10 +147,13 @@ def measure(minutes: float, rate: float, port: int) -> Measurement:
         ],
         env={**os.environ, "WEDSYNC_DATABASE_URL": url},
     )
-    daemon = start_daemon(home, url, storage_url)
     os.environ["DAGSTER_PG_URL"] = storage_url
+    environment = {"DAGSTER_PG_URL": storage_url, "WEDSYNC_DATABASE_URL": url}
     try:
-        with dg.DagsterInstance.from_config(str(home)) as instance:
+        with (
+            running_daemon(home, LOCATION_MODULE, environment) as daemon,
+            dg.DagsterInstance.from_config(str(home)) as instance,
+        ):
             wait_until_ready(port, server)
             wait_for_sensor(instance, daemon)
             stream = LiveEventStream(seed=7, scale=1.0, today=dt.datetime.now(dt.UTC).date())
@@ -199,7 +163,6 @@ def measure(minutes: float, rate: float, port: int) -> Measurement:
             seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
             runs_by_origin, run_seconds = count_runs(instance, started)
     finally:
-        stop_daemon(daemon)
         stop(server)
     shutil.rmtree(home)
     return Measurement(seconds, report.accepted, runs_by_origin, run_seconds)

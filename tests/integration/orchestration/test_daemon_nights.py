@@ -22,13 +22,9 @@ the clock (the daemon cannot).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
@@ -37,6 +33,7 @@ import dagster as dg
 import psycopg
 import pytest
 
+from benchmarks.daemon import running_daemon
 from orchestration.alerts import WILL_RETRY_TAG, pipeline_alert_sensor
 from orchestration.automation import automation_sensor
 from orchestration.defs.ingestion.jobs import nightly_exports_job
@@ -45,17 +42,14 @@ from tests.integration.orchestration.nights import (
     ENQUIRIES_PER_NIGHT,
     GUEST_RANGE_CHECK,
     LOADED,
-    DeployedHome,
     deployed_home,
     land,
 )
-from wedsync.settings import REPO_ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 T = TypeVar("T")
 
-DAEMON = Path(sys.executable).parent / "dagster-daemon"
 LOCATION_MODULE = "tests.integration.orchestration.daemon_location"
 SENSORS = (export_landed_sensor.name, automation_sensor.name, pipeline_alert_sensor.name)
 
@@ -66,45 +60,6 @@ POLL_SECONDS = 2.0
 ATTEMPTS = 3
 
 FINISHED = (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
-
-
-@contextmanager
-def running_daemon(deployed: DeployedHome, landing: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`dagster-daemon run` on a workspace of `daemon_location`, as `make demo` starts it;
-    its process group is stopped afterwards (it starts the code server as a child)."""
-    workspace = deployed.home / "workspace.yaml"
-    workspace.write_text(
-        "load_from:\n"
-        "  - python_module:\n"
-        f"      module_name: {LOCATION_MODULE}\n"
-        f"      working_directory: {REPO_ROOT}\n"
-        "      location_name: nights\n"
-    )
-    environment = {
-        **os.environ,
-        "DAGSTER_HOME": str(deployed.home),
-        "DAGSTER_PG_URL": deployed.dagster_pg_url,
-        "WEDSYNC_DATABASE_URL": deployed.database_url,
-        "WEDSYNC_LANDING_DIR": str(landing),
-    }
-    with (deployed.home / "daemon.log").open("wb") as log:
-        daemon = subprocess.Popen(
-            [str(DAEMON), "run", "-w", str(workspace)],
-            cwd=REPO_ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield daemon
-        finally:
-            os.killpg(daemon.pid, signal.SIGTERM)
-            try:
-                daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(daemon.pid, signal.SIGKILL)
-                daemon.wait()
 
 
 def wait_for(
@@ -192,7 +147,15 @@ def test_the_daemon_loads_landed_nights_fails_broken_and_missing_ones_and_alerts
         monkeypatch.setenv("DAGSTER_PG_URL", deployed.dagster_pg_url)
         monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
         with dg.DagsterInstance.get() as instance:
-            with running_daemon(deployed, landing) as daemon:
+            with running_daemon(
+                tmp_path,
+                LOCATION_MODULE,
+                {
+                    "DAGSTER_PG_URL": deployed.dagster_pg_url,
+                    "WEDSYNC_DATABASE_URL": deployed.database_url,
+                    "WEDSYNC_LANDING_DIR": str(landing),
+                },
+            ) as daemon:
 
                 def wait(what: str, condition: Callable[[], T | None]) -> T:
                     return wait_for(what, daemon, tmp_path, condition)

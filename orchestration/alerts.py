@@ -5,6 +5,10 @@ promote) must reach a person by morning: the row is what the platform team's API
 dashboards read, the log line is what `dagster-daemon` output shows, and the webhook (when
 `WEDSYNC_ALERT_WEBHOOK_URL` is set) is what pages someone. A webhook that does not answer is
 logged and never fails the sensor: the row is already stored.
+
+A run that `deploy/dagster.yaml`'s run retries will re-execute is not alerted on: a broken
+night fails each of its three attempts the same way, and one night is one alert, raised by
+its last attempt.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from orchestration.resources import WarehouseResource, warehouse_resource
 
 WEBHOOK_ENV = "WEDSYNC_ALERT_WEBHOOK_URL"
 WEBHOOK_TIMEOUT_SECONDS = 5.0
+
+#: The tag Dagster sets on a failed run ("true"/"false") when run retries are enabled.
+WILL_RETRY_TAG = "dagster/will_retry"
 
 _RECORD_ALERT = """
 insert into quality.pipeline_alerts (run_id, job_name, partition, failed_steps, message)
@@ -86,5 +93,9 @@ def alert_for(context: dg.RunFailureSensorContext) -> PipelineAlert:
     description="Every failed run: a log line, a quality.pipeline_alerts row, a webhook.",
 )
 def pipeline_alert_sensor(context: dg.RunFailureSensorContext, alerts: AlertsResource) -> None:
-    """Raise the alert of the run that just failed."""
+    """Raise the alert of the run that just failed, unless a retry of it is coming."""
+    run = context.dagster_run
+    if run.tags.get(WILL_RETRY_TAG) == "true":
+        context.log.info(f"run {run.run_id} failed and will be retried: no alert yet")
+        return
     alerts.raise_alert(alert_for(context), context.log)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import psycopg
 from sklearn.pipeline import Pipeline
 
 from ml.couple_budget import predict_budget
 from ml.review_score import (
+    SCORES,
     expected_score,
     good_review_probability,
     predict_score_distribution,
@@ -81,7 +83,8 @@ def replace_couple_budgets(
     scored_at: dt.datetime,
 ) -> int:
     """Score every couple as at their first enquiry and replace the table; return rows written."""
-    predicted = predict_budget(model, couples) if len(couples) else []
+    # scikit-learn refuses to predict zero rows.
+    predicted = predict_budget(model, couples) if len(couples) else np.empty(0)
     rows = (
         (couple, supplier, first_date.date(), float(budget), model_version, scored_at)
         for couple, supplier, first_date, budget in zip(
@@ -103,9 +106,9 @@ def replace_review_scores(
     scored_at: dt.datetime,
 ) -> int:
     """Score the bookings given (those awaiting a review) and replace the table."""
-    distribution = predict_score_distribution(model, bookings) if len(bookings) else None
-    scores = expected_score(distribution) if distribution is not None else []
-    good = good_review_probability(distribution) if distribution is not None else []
+    distribution = (
+        predict_score_distribution(model, bookings) if len(bookings) else np.empty((0, len(SCORES)))
+    )
     rows = (
         (
             booking,
@@ -120,8 +123,8 @@ def replace_review_scores(
             bookings["booking_id"],
             bookings["supplier_id"],
             bookings["wedding_date"],
-            scores,
-            good,
+            expected_score(distribution),
+            good_review_probability(distribution),
             strict=True,
         )
     )

@@ -54,10 +54,6 @@ class GatedModelSpec:
         """Only the feature columns, in the order the model's signature expects."""
         return frame.loc[:, list(self.features)]
 
-    def mean_loss(self, model: Pipeline, frame: pd.DataFrame) -> float:
-        """The model's mean per-row loss on `frame`."""
-        return float(self.row_loss(frame[self.label].to_numpy(), self.predict(model, frame)).mean())
-
 
 @dataclass(frozen=True)
 class DateSplit:
@@ -124,23 +120,41 @@ class GatedTraining:
 
 
 def train_gated_model(spec: GatedModelSpec, labelled: pd.DataFrame) -> GatedTraining:
-    """Fit every candidate, choose the lowest validation loss, refit all on fit + validation,
-    and measure each on the test rows."""
+    """Fit every candidate, choose on validation (`choose_candidate`), refit all on
+    fit + validation, and measure each on the test rows."""
     split = split_by_date(labelled, spec.date_column)
     train = pd.concat([split.fit, split.validation])
     validation_loss: dict[str, float] = {}
+    validation_predictions: dict[str, np.ndarray] = {}
+    truth = split.validation[spec.label].to_numpy()
     refitted: dict[str, Pipeline] = {}
     test_metrics: dict[str, dict[str, float]] = {}
     with one_openmp_thread():
         for name, build in spec.candidates.items():
             candidate = build().fit(spec.inputs(split.fit), split.fit[spec.label])
-            validation_loss[name] = spec.mean_loss(candidate, split.validation)
+            validation_predictions[name] = spec.predict(candidate, split.validation)
+            validation_loss[name] = float(spec.row_loss(truth, validation_predictions[name]).mean())
             refitted[name] = build().fit(spec.inputs(train), train[spec.label])
             test_metrics[name] = spec.metrics(
                 split.test[spec.label].to_numpy(), spec.predict(refitted[name], split.test)
             )
-    model_name = min(validation_loss, key=lambda name: validation_loss[name])
+    model_name = choose_candidate(spec, validation_predictions, split.validation)
     return GatedTraining(model_name, refitted[model_name], validation_loss, test_metrics, split)
+
+
+def choose_candidate(
+    spec: GatedModelSpec, validation_predictions: dict[str, np.ndarray], validation: pd.DataFrame
+) -> str:
+    """The candidate with the lowest validation loss, if it beats the baseline beyond noise
+    (the promotion gate's paired bootstrap); otherwise the baseline. On a few hundred rows the
+    lowest loss is often a flexible model's luck, and the baseline is the honest answer then."""
+    truth = validation[spec.label].to_numpy()
+    losses = {name: spec.row_loss(truth, p) for name, p in validation_predictions.items()}
+    best = min(losses, key=lambda name: float(losses[name].mean()))
+    if best == spec.baseline:
+        return best
+    comparison = paired_loss_bootstrap(spec.loss, losses[best], losses[spec.baseline])
+    return best if comparison.challenger_better else spec.baseline
 
 
 @dataclass(frozen=True)

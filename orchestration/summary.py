@@ -11,6 +11,7 @@ from psycopg import sql
 
 from expectations.messy_trial import messy_export_lines
 from expectations.scoring import score_against_truth
+from ml.couple_models_truth import couple_models_section
 from ml.demand.report import forecast_summary_lines
 from ml.market_gaps_truth import market_gaps_section
 from ml.registry import REGISTERED_MODEL, champion_version, use_tracking
@@ -38,6 +39,7 @@ class BuildSummary:
     forecast_lines: list[str] = field(default_factory=list)
     honest_numbers: list[str] = field(default_factory=list)
     market_gaps: list[str] = field(default_factory=list)
+    couple_models: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """The summary as text for a terminal."""
@@ -64,6 +66,7 @@ class BuildSummary:
         lines += self.forecast_lines
         lines += self.honest_numbers
         lines += self.market_gaps
+        lines += self.couple_models
         return "\n".join(lines)
 
 
@@ -150,4 +153,5 @@ def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> Bu
         forecast_lines=_forecast_lines(),
         honest_numbers=honest_numbers_section(),
         market_gaps=market_gaps_section(),
+        couple_models=couple_models_section(),
     )

@@ -53,3 +53,11 @@ def test_budget_model_beats_the_median_and_is_chosen_on_validation() -> None:
     median = training.candidate_test_metrics["median"]
     assert training.test_metrics["mae_gbp"] < 0.6 * median["mae_gbp"]
     assert training.test_metrics["rows"] == len(training.split.test)
+
+
+def test_without_signal_the_baseline_is_chosen_not_a_lucky_candidate() -> None:
+    couples = labelled_couples(prepare_couples(synthetic_couples(1_500, seed=5)))
+    rng = np.random.default_rng(5)
+    couples = couples.assign(budget_gbp=rng.permutation(couples["budget_gbp"].to_numpy()))
+    training = train_gated_model(COUPLE_BUDGET_MODEL, couples)
+    assert training.model_name == "median"

@@ -124,36 +124,34 @@ def train_gated_model(spec: GatedModelSpec, labelled: pd.DataFrame) -> GatedTrai
     fit + validation, and measure each on the test rows."""
     split = split_by_date(labelled, spec.date_column)
     train = pd.concat([split.fit, split.validation])
-    validation_loss: dict[str, float] = {}
-    validation_predictions: dict[str, np.ndarray] = {}
     truth = split.validation[spec.label].to_numpy()
+    validation_row_loss: dict[str, np.ndarray] = {}
     refitted: dict[str, Pipeline] = {}
     test_metrics: dict[str, dict[str, float]] = {}
     with one_openmp_thread():
         for name, build in spec.candidates.items():
             candidate = build().fit(spec.inputs(split.fit), split.fit[spec.label])
-            validation_predictions[name] = spec.predict(candidate, split.validation)
-            validation_loss[name] = float(spec.row_loss(truth, validation_predictions[name]).mean())
+            predicted = spec.predict(candidate, split.validation)
+            validation_row_loss[name] = spec.row_loss(truth, predicted)
             refitted[name] = build().fit(spec.inputs(train), train[spec.label])
             test_metrics[name] = spec.metrics(
                 split.test[spec.label].to_numpy(), spec.predict(refitted[name], split.test)
             )
-    model_name = choose_candidate(spec, validation_predictions, split.validation)
+    model_name = choose_candidate(spec, validation_row_loss)
+    validation_loss = {name: float(loss.mean()) for name, loss in validation_row_loss.items()}
     return GatedTraining(model_name, refitted[model_name], validation_loss, test_metrics, split)
 
 
-def choose_candidate(
-    spec: GatedModelSpec, validation_predictions: dict[str, np.ndarray], validation: pd.DataFrame
-) -> str:
+def choose_candidate(spec: GatedModelSpec, validation_row_loss: dict[str, np.ndarray]) -> str:
     """The candidate with the lowest validation loss, if it beats the baseline beyond noise
     (the promotion gate's paired bootstrap); otherwise the baseline. On a few hundred rows the
     lowest loss is often a flexible model's luck, and the baseline is the honest answer then."""
-    truth = validation[spec.label].to_numpy()
-    losses = {name: spec.row_loss(truth, p) for name, p in validation_predictions.items()}
-    best = min(losses, key=lambda name: float(losses[name].mean()))
+    best = min(validation_row_loss, key=lambda name: float(validation_row_loss[name].mean()))
     if best == spec.baseline:
         return best
-    comparison = paired_loss_bootstrap(spec.loss, losses[best], losses[spec.baseline])
+    comparison = paired_loss_bootstrap(
+        spec.loss, validation_row_loss[best], validation_row_loss[spec.baseline]
+    )
     return best if comparison.challenger_better else spec.baseline
 
 

@@ -51,19 +51,18 @@ def logistic_regression() -> Pipeline:
     return Pipeline([("preprocess", preprocess), ("logistic_regression", model)])
 
 
+def categorical_encoder() -> OrdinalEncoder:
+    """Categories as codes for boosting's native splits; unknown or missing become NaN."""
+    return OrdinalEncoder(
+        handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan
+    )
+
+
 def gradient_boosting() -> Pipeline:
     """Native categorical splits and missing values; early stopping keeps it from overfitting."""
     preprocess = ColumnTransformer(
         [
-            (
-                "categories",
-                OrdinalEncoder(
-                    handle_unknown="use_encoded_value",
-                    unknown_value=np.nan,
-                    encoded_missing_value=np.nan,
-                ),
-                list(CATEGORICAL_FEATURES),
-            ),
+            ("categories", categorical_encoder(), list(CATEGORICAL_FEATURES)),
             ("numbers", "passthrough", list(NUMERIC_FEATURES)),
         ]
     )

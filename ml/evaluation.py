@@ -159,3 +159,20 @@ def calibration_figure(booked: np.ndarray, probability: np.ndarray, title: str) 
     axes.set_title(title)
     axes.legend(loc="upper left")
     return figure
+
+
+def by_prediction_decile(predicted: np.ndarray, actual: np.ndarray) -> pd.DataFrame:
+    """Per equal-count decile of the prediction: rows, mean predicted and mean actual value.
+
+    The calibration table every model prints: a calibrated model's two means agree in each.
+    """
+    frame = pd.DataFrame(
+        {"predicted": np.asarray(predicted, dtype=float), "actual": np.asarray(actual, dtype=float)}
+    )
+    bins = min(CALIBRATION_BINS, len(frame))
+    frame["decile"] = pd.qcut(frame["predicted"].rank(method="first"), bins, labels=False) + 1
+    return (
+        frame.groupby("decile")
+        .agg(rows=("actual", "size"), predicted=("predicted", "mean"), actual=("actual", "mean"))
+        .reset_index()
+    )

@@ -5,6 +5,10 @@ two models score the same test enquiries; resampling those enquiries with replac
 same resample for both, gives an interval of the AUC difference that accounts for the
 correlation between them. The challenger is promoted only when that interval lies above zero
 AND its calibration is not worse: the interval of the ECE difference must not lie above zero.
+
+Models judged by a per-row loss (the couple-budget and review-score models) use the same test:
+`paired_loss_bootstrap` resamples the rows' losses, and the challenger wins only when the
+interval of (champion loss - challenger loss) lies above zero.
 """
 
 from __future__ import annotations
@@ -91,3 +95,45 @@ def paired_bootstrap(
         - expected_calibration_error(booked, champion),
         ece_interval=(float(ece_low), float(ece_high)),
     )
+
+
+@dataclass(frozen=True)
+class LossComparison:
+    """Champion minus challenger mean loss on the same rows (positive: challenger better)."""
+
+    loss: str
+    rows: int
+    improvement: float
+    interval: tuple[float, float]
+
+    @property
+    def challenger_better(self) -> bool:
+        """The whole interval of the improvement lies above zero."""
+        return self.interval[0] > 0
+
+    def describe(self) -> str:
+        """One line for logs, tags and metadata."""
+        return (
+            f"{self.loss} improvement {self.improvement:+.4g} [{self.interval[0]:+.4g}, "
+            f"{self.interval[1]:+.4g}] ({INTERVAL:.0%} paired bootstrap, n={self.rows})"
+        )
+
+
+def paired_loss_bootstrap(
+    loss: str,
+    challenger_loss: np.ndarray,
+    champion_loss: np.ndarray,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> LossComparison:
+    """Mean of (champion - challenger) per-row loss with a percentile interval, resampling rows
+    (the same resample for both models, so their correlation is kept)."""
+    improvement = np.asarray(champion_loss, dtype=float) - np.asarray(challenger_loss, dtype=float)
+    rng = np.random.default_rng(seed)
+    means = [
+        improvement[rng.integers(0, len(improvement), len(improvement))].mean()
+        for _ in range(resamples)
+    ]
+    tail = (1 - INTERVAL) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return LossComparison(loss, len(improvement), float(improvement.mean()), (low, high))

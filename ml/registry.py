@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlparse
 
 import mlflow
@@ -108,20 +109,39 @@ def use_tracking(tracking_uri: str, experiment_name: str = EXPERIMENT_NAME) -> s
     return experiment_id
 
 
-def champion_version(client: MlflowClient) -> str | None:
+class AliasDecision(Protocol):
+    """What `set_alias` needs of any model's promotion decision."""
+
+    @property
+    def alias(self) -> str:
+        """`champion` or `challenger`."""
+        ...
+
+    @property
+    def reason(self) -> str:
+        """One line saying why."""
+        ...
+
+
+def champion_version(client: MlflowClient, model_name: str = REGISTERED_MODEL) -> str | None:
     """The version number the `champion` alias points at, or None before the first model."""
     try:
-        return str(client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION).version)
+        return str(client.get_model_version_by_alias(model_name, CHAMPION).version)
     except MlflowException:
         return None
 
 
-def load_version(version: str) -> Pipeline:
-    """The sklearn pipeline of one registered version (predict_proba available)."""
-    return mlflow.sklearn.load_model(f"models:/{REGISTERED_MODEL}/{version}")
+def load_version(version: str, model_name: str = REGISTERED_MODEL) -> Pipeline:
+    """The sklearn pipeline of one registered version of `model_name`."""
+    return mlflow.sklearn.load_model(f"models:/{model_name}/{version}")
 
 
-def set_alias(client: MlflowClient, decision: PromotionDecision, version: str) -> None:
+def set_alias(
+    client: MlflowClient,
+    decision: AliasDecision,
+    version: str,
+    model_name: str = REGISTERED_MODEL,
+) -> None:
     """Point the decided alias at `version` and tag the version with the decision."""
-    client.set_registered_model_alias(REGISTERED_MODEL, decision.alias, version)
-    client.set_model_version_tag(REGISTERED_MODEL, version, "promotion", decision.reason)
+    client.set_registered_model_alias(model_name, decision.alias, version)
+    client.set_model_version_tag(model_name, version, "promotion", decision.reason)

@@ -12,6 +12,7 @@ from psycopg import sql
 from expectations.messy_trial import messy_export_lines
 from expectations.scoring import score_against_truth
 from ml.couple_journey_truth import couple_journey_section
+from ml.couple_models_truth import couple_models_section
 from ml.demand.report import forecast_summary_lines
 from ml.market_gaps_truth import market_gaps_section
 from ml.registry import REGISTERED_MODEL, champion_version, use_tracking
@@ -40,6 +41,7 @@ class BuildSummary:
     honest_numbers: list[str] = field(default_factory=list)
     market_gaps: list[str] = field(default_factory=list)
     couple_journey: list[str] = field(default_factory=list)
+    couple_models: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         """The summary as text for a terminal."""
@@ -67,6 +69,7 @@ class BuildSummary:
         lines += self.honest_numbers
         lines += self.market_gaps
         lines += self.couple_journey
+        lines += self.couple_models
         return "\n".join(lines)
 
 
@@ -154,4 +157,5 @@ def collect_summary(runs: list[dg.ExecuteInProcessResult], seconds: float) -> Bu
         honest_numbers=honest_numbers_section(),
         market_gaps=market_gaps_section(),
         couple_journey=couple_journey_section(),
+        couple_models=couple_models_section(),
     )

@@ -4,6 +4,7 @@ import dagster as dg
 
 from orchestration.defs.ingestion.resources import landing_zone_resource
 from orchestration.defs.ml.assets import ml_assets
+from orchestration.defs.ml.couple_model_assets import couple_model_assets
 from orchestration.defs.ml.forecast_assets import demand_forecast
 from orchestration.defs.ml.pipeline_assets import supplier_pipeline_value
 from orchestration.defs.ml.pricing_assets import price_band_advice
@@ -16,7 +17,13 @@ def defs() -> dg.Definitions:
     return dg.Definitions(
         # Each asset links to the function that computes it in the Dagster UI.
         assets=dg.with_source_code_references(
-            [*ml_assets, supplier_pipeline_value, demand_forecast, price_band_advice]
+            [
+                *ml_assets,
+                *couple_model_assets,
+                supplier_pipeline_value,
+                demand_forecast,
+                price_band_advice,
+            ]
         ),
         resources={
             "warehouse": warehouse_resource(),

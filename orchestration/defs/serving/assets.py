@@ -23,6 +23,8 @@ SERVED_MART_KEYS = (
     dg.AssetKey(["predictions", "pipeline_value"]),
     dg.AssetKey(["predictions", "demand_forecast"]),
     dg.AssetKey(["predictions", "price_advice"]),
+    dg.AssetKey(["predictions", "couple_budget"]),
+    dg.AssetKey(["predictions", "review_score"]),
 )
 
 # The API creates this procedure (serving/security/tenancy.py); tables created since it last

@@ -5,8 +5,16 @@ sensor's job runs only the incremental event marts) and dagster-dbt passes the s
 `dbt build`. dagster-dbt attaches to each table's materialization its row count and, to every
 model's, the column types dbt built and the column lineage it reads from the compiled SQL
 (views are not counted: that would run their query).
+
+Those two fetch in thread pools whose every task `chdir`s into the project and back. Tasks of
+one pool, and the two pools, interleave, so a task can "restore" the directory another task
+had just entered: a build left its process in `dbt_project/`, and whatever ran next in that
+process (the rest of `make build`, the next test) resolved its relative paths from there.
+The stream therefore runs from the project directory, which makes each task's change a no-op,
+and the process's own directory comes back once, when the stream ends.
 """
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
@@ -49,4 +57,6 @@ def wedsync_dbt_models(
         )
     except (FullRefreshRefused, ValueError) as refusal:
         raise dg.Failure(description=str(refusal)) from refusal
-    yield from dbt.cli(args, context=context).stream().fetch_row_counts().fetch_column_metadata()
+    with contextlib.chdir(dbt.project_dir):
+        invocation = dbt.cli(args, context=context)
+        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()

@@ -4,6 +4,7 @@ new events, through the Dagster dbt asset, as the events sensor's job runs them.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -71,6 +72,7 @@ def _daily(database_url: str) -> dict[str, tuple[object, ...]]:
 
 
 def test_new_events_reaggregate_only_their_supplier_days(events_warehouse: str) -> None:
+    working_dir = os.getcwd()
     for _ in range(3):
         _send(events_warehouse, BUSY_SUPPLIER, "profile_view", 1)
     _send(events_warehouse, BUSY_SUPPLIER, "enquiry_created", 1, guest_count=80)
@@ -87,6 +89,9 @@ def test_new_events_reaggregate_only_their_supplier_days(events_warehouse: str) 
     second = _daily(events_warehouse)
 
     assert second[BUSY_SUPPLIER][:4] == (4, 1, 1, 500)
+    # dagster-dbt's metadata threads chdir into the project and back: the builds leave the
+    # process where it was (they once left it in dbt_project/, breaking later relative paths).
+    assert os.getcwd() == working_dir
     # The quiet supplier's day had no new events: its row was not rewritten.
     assert second[QUIET_SUPPLIER] == first[QUIET_SUPPLIER]
     with psycopg.connect(events_warehouse) as conn:

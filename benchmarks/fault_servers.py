@@ -251,6 +251,18 @@ class ApiServer:
         # multiprocessing's resource tracker is a child too; workers run `uvicorn`'s spawn.
         return [pid for pid in pids if b"resource_tracker" not in _cmdline(pid)]
 
+    def busiest_worker(self) -> int:
+        """The worker holding the most client connections (feeds, keep-alive readers).
+
+        The kernel hands each new connection to whichever worker accepts first, and with a few
+        clients one worker can hold them all: killing the other would test nothing.
+        """
+        clients = _established_sockets(self.port)
+        held = {
+            pid: sum(1 for fd in _socket_links(pid) if fd in clients) for pid in self.worker_pids()
+        }
+        return max(held, key=lambda pid: held[pid])
+
     def ready(self) -> bool:
         """Whether `/readyz` answers 200 now."""
         try:
@@ -263,6 +275,29 @@ class ApiServer:
         if self.process is not None:
             stop(self.process, timeout=15)
             self.process = None
+
+
+def _established_sockets(port: int) -> set[str]:
+    """`socket:[inode]` of every established TCP connection whose local port is `port`."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for row in Path(table).read_text().splitlines()[1:]:
+                fields = row.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
+                    established.add(f"socket:[{fields[9]}]")
+    return established
+
+
+def _socket_links(pid: int) -> list[str]:
+    """What each open file descriptor of `pid` points at (`socket:[inode]` for sockets)."""
+    links = []
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                links.append(os.readlink(fd))
+    return links
 
 
 def _cmdline(pid: int) -> bytes:

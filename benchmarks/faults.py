@@ -248,11 +248,12 @@ def _postgres_sigkilled(rig: Rig) -> None:
 
 def _api_worker_sigkilled(rig: Rig) -> None:
     workers = rig.api.worker_pids()
-    os.kill(workers[0], signal.SIGKILL)
+    killed = rig.api.busiest_worker()
+    os.kill(killed, signal.SIGKILL)
     # uvicorn's supervisor replaces a dead worker; wait (bounded) for the replacement.
     for _ in range(300):
         alive = rig.api.worker_pids()
-        if len(alive) >= len(workers) and workers[0] not in alive:
+        if len(alive) >= len(workers) and killed not in alive:
             return
         time.sleep(0.1)
 

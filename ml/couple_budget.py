@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 
 from ml.candidates import RANDOM_STATE, categorical_encoder
 from ml.evaluation import by_prediction_decile
-from ml.gated_model import GatedModelSpec
+from ml.gated_model import GatedModelSpec, typed_frame
 
 FEATURES_TABLE = "features.ml_couple_budget_features"
 REGISTERED_MODEL = "couple_budget_at_first_enquiry"
@@ -53,15 +53,12 @@ def read_couple_budget_features(conn: psycopg.Connection) -> pd.DataFrame:
 
 def prepare_couples(couples: pd.DataFrame) -> pd.DataFrame:
     """Numbers (booleans as 0/1) as float, categories as str, the date as a timestamp."""
-    typed = couples.copy()
-    for column in (*NUMERIC_FEATURES, LABEL):
-        typed[column] = pd.to_numeric(typed[column].astype("object"), errors="coerce").astype(
-            "float64"
-        )
-    for column in CATEGORICAL_FEATURES:
-        typed[column] = typed[column].astype("str").where(typed[column].notna(), None)
-    typed["first_enquiry_date"] = pd.to_datetime(typed["first_enquiry_date"])
-    return typed
+    return typed_frame(
+        couples,
+        numeric=(*NUMERIC_FEATURES, LABEL),
+        categorical=CATEGORICAL_FEATURES,
+        dates=("first_enquiry_date",),
+    )
 
 
 def labelled_couples(couples: pd.DataFrame) -> pd.DataFrame:

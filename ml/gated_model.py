@@ -73,6 +73,27 @@ class DateSplit:
         }
 
 
+def typed_frame(
+    frame: pd.DataFrame,
+    *,
+    numeric: tuple[str, ...],
+    categorical: tuple[str, ...],
+    dates: tuple[str, ...],
+) -> pd.DataFrame:
+    """`frame` typed for scikit-learn: numbers (booleans as 0/1, Decimals) as float, categories
+    as str (missing stays None), dates as timestamps."""
+    typed = frame.copy()
+    for column in numeric:
+        typed[column] = pd.to_numeric(typed[column].astype("object"), errors="coerce").astype(
+            "float64"
+        )
+    for column in categorical:
+        typed[column] = typed[column].astype("str").where(typed[column].notna(), None)
+    for column in dates:
+        typed[column] = pd.to_datetime(typed[column])
+    return typed
+
+
 def split_by_date(
     labelled: pd.DataFrame,
     date_column: str,

@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from ml.candidates import RANDOM_STATE, categorical_encoder
 from ml.evaluation import PROBABILITY_FLOOR, by_prediction_decile, expected_calibration_error
-from ml.gated_model import GatedModelSpec
+from ml.gated_model import GatedModelSpec, typed_frame
 
 FEATURES_TABLE = "features.ml_review_features"
 REGISTERED_MODEL = "review_score_at_booking"
@@ -55,16 +55,12 @@ def read_review_features(conn: psycopg.Connection) -> pd.DataFrame:
 
 def prepare_bookings(bookings: pd.DataFrame) -> pd.DataFrame:
     """Numbers as float, categories as str, dates as timestamps."""
-    typed = bookings.copy()
-    for column in (*NUMERIC_FEATURES, LABEL):
-        typed[column] = pd.to_numeric(typed[column].astype("object"), errors="coerce").astype(
-            "float64"
-        )
-    for column in CATEGORICAL_FEATURES:
-        typed[column] = typed[column].astype("str").where(typed[column].notna(), None)
-    for column in ("booked_on", "wedding_date"):
-        typed[column] = pd.to_datetime(typed[column])
-    return typed
+    return typed_frame(
+        bookings,
+        numeric=(*NUMERIC_FEATURES, LABEL),
+        categorical=CATEGORICAL_FEATURES,
+        dates=("booked_on", "wedding_date"),
+    )
 
 
 def reviewed_bookings(bookings: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.alerts import WILL_RETRY_TAG
 from orchestration.defs.events.assets import EVENT_MODEL_KEYS, RAW_EVENTS_KEY
 from orchestration.resources import WarehouseResource
 
@@ -36,10 +37,31 @@ event_models_job = dg.define_asset_job(
 )
 
 
+#: The tag the run-retry daemon sets on the retry it launches (naming the failed run).
+PARENT_RUN_TAG = "dagster/parent_run_id"
+
+
 def events_run_unfinished(instance: dg.DagsterInstance) -> bool:
-    """Whether an events run is queued or in progress."""
-    runs = instance.get_runs_count(dg.RunsFilter(job_name=EVENTS_JOB, statuses=UNFINISHED))
-    return runs > 0
+    """Whether an events run is queued, in progress, or failed and about to be retried.
+
+    A failed run that `run_retries` will retry is not finished: its retry is launched a daemon
+    tick later, and a new run started meanwhile would build the same models beside it. Once the
+    retry exists it is counted by its own status; the failed run keeps its tag forever, so only
+    the newest failed run without a retry of its own counts.
+    """
+    if instance.get_runs_count(dg.RunsFilter(job_name=EVENTS_JOB, statuses=UNFINISHED)) > 0:
+        return True
+    awaiting = instance.get_runs(
+        dg.RunsFilter(
+            job_name=EVENTS_JOB,
+            statuses=[dg.DagsterRunStatus.FAILURE],
+            tags={WILL_RETRY_TAG: "true"},
+        ),
+        limit=1,
+    )
+    return bool(awaiting) and not instance.get_runs_count(
+        dg.RunsFilter(tags={PARENT_RUN_TAG: awaiting[0].run_id})
+    )
 
 
 @dg.sensor(

@@ -78,3 +78,30 @@ def test_no_second_run_while_an_events_run_is_in_progress_and_the_events_wait_fo
             instance.report_run_canceled(queued)
             after = _evaluate(warehouse, None, instance)
             assert isinstance(after, dg.SensorResult) and len(after.run_requests or []) == 1
+
+
+def test_a_failed_run_awaiting_its_retry_holds_the_next_run_until_the_retry_exists() -> None:
+    with throwaway_database("events_sensor_retry") as database_url:
+        with psycopg.connect(database_url) as conn:
+            apply_schema(conn)
+        warehouse = WarehouseResource(database_url=database_url)
+        _insert_event(database_url)
+        with dg.DagsterInstance.ephemeral() as instance:
+            failed = dg.DagsterRun(
+                job_name=EVENTS_JOB,
+                run_id=str(uuid.uuid4()),
+                status=dg.DagsterRunStatus.FAILURE,
+                tags={"dagster/will_retry": "true"},
+            )
+            instance.add_run(failed)
+            assert isinstance(_evaluate(warehouse, None, instance), dg.SkipReason)
+
+            retry = dg.DagsterRun(
+                job_name=EVENTS_JOB,
+                run_id=str(uuid.uuid4()),
+                status=dg.DagsterRunStatus.SUCCESS,
+                tags={"dagster/parent_run_id": failed.run_id},
+            )
+            instance.add_run(retry)
+            after = _evaluate(warehouse, None, instance)
+            assert isinstance(after, dg.SensorResult) and len(after.run_requests or []) == 1

@@ -78,7 +78,7 @@ test-faults: dbt-manifest
 lint: services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy wedsync serving
+	$(BIN)/mypy wedsync serving ml orchestration
 	@# sqlfluff's dbt templater compiles the models against the warehouse (pyproject.toml).
 	@$(WITH_ENV) $(BIN)/wedsync db init >/dev/null
 	@$(WITH_ENV) $(BIN)/sqlfluff lint dbt_project/models

@@ -14,6 +14,7 @@ its last attempt.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -53,7 +54,7 @@ class AlertsResource(dg.ConfigurableResource):
     warehouse: WarehouseResource
     webhook_url: str = ""
 
-    def raise_alert(self, alert: PipelineAlert, log: dg.DagsterLogManager) -> None:
+    def raise_alert(self, alert: PipelineAlert, log: logging.Logger) -> None:
         """Log, store and (when configured) post one alert; a run alerts once."""
         log.error(f"pipeline alert: {json.dumps(asdict(alert))}")
         with self.warehouse.connection() as conn:

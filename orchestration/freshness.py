@@ -43,8 +43,9 @@ export_freshness_checks = dg.build_time_partition_freshness_checks(
 nightly_freshness_checks = dg.build_last_update_freshness_checks(
     assets=NIGHTLY_KEYS, lower_bound_delta=NIGHTLY_WINDOW
 )
+_live_keys: list[dg.AssetKey] = sorted(LIVE_KEYS, key=dg.AssetKey.to_user_string)
 live_freshness_checks = dg.build_last_update_freshness_checks(
-    assets=sorted(LIVE_KEYS, key=lambda key: key.to_user_string()), lower_bound_delta=LIVE_WINDOW
+    assets=_live_keys, lower_bound_delta=LIVE_WINDOW
 )
 freshness_checks = [*export_freshness_checks, *nightly_freshness_checks, *live_freshness_checks]
 

@@ -5,8 +5,8 @@
 -- `network_follow_days` after A (`followed_couples`), as a rate with its Wilson interval.
 -- Chance is B's base rate in A's region: of the other bookings made there (couple x
 -- supplier, any vendor type, A's and B's own left out), the share followed by a booking with
--- B within the same window. The lift is A's rate over that base rate; its interval is the Wilson interval's,
--- the base rate (from a whole region's bookings) taken as known.
+-- B within the same window. The lift is A's rate over that base rate; its interval is the
+-- Wilson interval's, the base rate (from a whole region's bookings) taken as known.
 --
 -- A pair is a predicted referral pair when at least `referral_min_couples` (3) of A's couples
 -- followed on to B and the lift's lower bound is at least `referral_min_lift` (2): three

@@ -202,18 +202,10 @@ def refer_couples(
     referred = add_channel_and_response(rng, referred).assign(channel="referral")
     referred["booked_at"] = draw_booked_at(rng, referred)
     before_reply = wish_logit_before_reply(referred, suppliers) + REFERRAL_WISH_BOOST
-    wish = 1.0 / (
-        1.0
-        + np.exp(
-            -(
-                before_reply
-                + reply_effect(
-                    referred["responded"].to_numpy(dtype=bool),
-                    referred["response_hours"].to_numpy(),
-                )
-            )
-        )
+    replied = before_reply + reply_effect(
+        referred["responded"].to_numpy(dtype=bool), referred["response_hours"].to_numpy()
     )
+    wish = 1.0 / (1.0 + np.exp(-replied))
     referred["wished"] = rng.random(len(referred)) < wish
     booked, date_full = _resolve(referred, enquiries, suppliers["weddings_per_date"].to_numpy())
     room = (~date_full).astype(np.float64)

@@ -6,7 +6,8 @@ Three checks (issue 12), each naming its population and n:
   often each supplier's likely range (`predictions.pipeline_value`) holds its real count;
 - at-arrival calibration: the champion scoring the settled test window as enquiries arrive,
   mean predicted against the real rate, ECE, and its AUC against the at-enquiry oracle's;
-- price advice: `ml.price_truth`.
+- price advice: `ml.price_truth`;
+- the vendor network's referral rule against the true referral pairs: `ml.vendor_network_truth`.
 Without a truth file (real data) only what needs no truth is printed.
 """
 
@@ -27,6 +28,7 @@ from ml.pipeline_value import LIKELY_LEVEL
 from ml.price_truth import price_advice_section
 from ml.registry import champion_version, load_version, use_tracking
 from ml.training import predict_booking_probability
+from ml.vendor_network_truth import vendor_network_section
 from wedsync.exports import truth_dir
 from wedsync.settings import get_settings
 from wedsync.warehouse import connect
@@ -243,4 +245,4 @@ def honest_numbers_section() -> list[str]:
                 conn.rollback()
                 lines.append(f"At-arrival scores: not available ({error})")
         lines += price_advice_section(conn, truth)
-    return lines
+    return lines + vendor_network_section()

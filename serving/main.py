@@ -35,6 +35,7 @@ from serving.api.routes import (
     realtime,
     suppliers,
     usage,
+    vendor_network,
 )
 from serving.cache.responses import ResponseCache, answer_format
 from serving.cache.versions import DatasetVersions
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         predictions,
         couples,
         quality,
+        vendor_network,
     ):
         app.include_router(module.router)
 

@@ -42,22 +42,7 @@ def play_market(
     )
     wish = np.where(clean, 1.0 / (1.0 + np.exp(-replied)), 0.0)
     played, room = resolve_bookings(rng, enquiries, suppliers["weddings_per_date"].to_numpy(), wish)
-    supplier = enquiries["supplier"].to_numpy()
-    base_price = suppliers["base_price_gbp"].to_numpy()[supplier]
-    own_multiplier = np.array(
-        [cal.PRICE_BAND_MULTIPLIER[b] for b in suppliers["price_band"].to_numpy()[supplier]]
-    )
-    bands = {
-        band_column(band): wish_probability_at_enquiry(
-            wish_logit_before_reply(
-                enquiries,
-                suppliers,
-                base_price * cal.PRICE_BAND_MULTIPLIER[band] / own_multiplier,
-            )
-        )
-        * room
-        for band in cal.PRICE_BANDS
-    }
+    bands = band_probabilities(enquiries, suppliers, room)
     return enquiries.assign(
         booked=played.booked,
         wished=played.wished,
@@ -68,6 +53,31 @@ def play_market(
         ),
         **bands,
     )
+
+
+def band_probabilities(
+    enquiries: pd.DataFrame, suppliers: pd.DataFrame, room: np.ndarray, extra_logit: float = 0.0
+) -> dict[str, np.ndarray]:
+    """One `true_probability_at_<band>` column per price band: the at-enquiry probability had
+    the supplier been priced in that band, times the chance of room. `extra_logit` is what the
+    enquiry's log-odds carry beyond the propensity model (a partner's referral)."""
+    supplier = enquiries["supplier"].to_numpy()
+    base_price = suppliers["base_price_gbp"].to_numpy()[supplier]
+    own_multiplier = np.array(
+        [cal.PRICE_BAND_MULTIPLIER[b] for b in suppliers["price_band"].to_numpy()[supplier]]
+    )
+    return {
+        band_column(band): wish_probability_at_enquiry(
+            wish_logit_before_reply(
+                enquiries,
+                suppliers,
+                base_price * cal.PRICE_BAND_MULTIPLIER[band] / own_multiplier,
+            )
+            + extra_logit
+        )
+        * room
+        for band in cal.PRICE_BANDS
+    }
 
 
 def enquiry_outcomes(clean: pd.DataFrame) -> pd.DataFrame:

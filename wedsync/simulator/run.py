@@ -21,9 +21,16 @@ from wedsync.simulator.enquiries import (
 )
 from wedsync.simulator.outcomes import draw_booked_at, make_bookings, make_payments, make_reviews
 from wedsync.simulator.play import enquiry_outcomes, play_market, supplier_market
+from wedsync.simulator.referrals import draw_partners, refer_couples, referral_rng, referral_truth
 from wedsync.simulator.suppliers import make_suppliers
 from wedsync.simulator.timeline import midnight
-from wedsync.simulator.writer import staging_dir, swap_in, write_entity, write_truth
+from wedsync.simulator.writer import (
+    staging_dir,
+    swap_in,
+    write_entity,
+    write_referral_truth,
+    write_truth,
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,11 @@ def simulate(config: SimulationConfig) -> SimulationSummary:
         first_enquiry_at.to_numpy(),
         midnight(EXPORT_START_DATE),
     )
+    referral_stream = referral_rng(config.seed)
+    partners = draw_partners(referral_stream, suppliers)
+    enquiries = pd.concat(
+        [enquiries, refer_couples(referral_stream, enquiries, suppliers, partners, as_of_at)]
+    )
     enquiries = _number_enquiries(enquiries, couples, suppliers)
     bookings = make_bookings(rng, enquiries, suppliers, as_of_at)
     bookings = mark_booking_defects(rng, bookings, config.defect_rates)
@@ -138,7 +150,14 @@ def simulate(config: SimulationConfig) -> SimulationSummary:
         write_entity(staging, entity, frame, config.file_format)
         for entity, frame in exports.items()
     )
+    pairs, referrals = referral_truth(enquiries, bookings, suppliers, partners)
+    manifest["referrals"] = {
+        "true_pairs": len(pairs),
+        "referred_enquiries": len(referrals),
+        "referred_bookings": int(referrals["booking_id"].notna().sum()),
+    }
     write_truth(staging, outcomes, defects, manifest, supplier_market(suppliers))
+    write_referral_truth(staging, pairs, referrals)
     mark_exports_complete(staging)
     swap_in(config.landing_dir, staging)
     return SimulationSummary(

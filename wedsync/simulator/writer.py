@@ -110,6 +110,17 @@ def write_truth(
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
+def write_referral_truth(root: Path, pairs: pd.DataFrame, referrals: pd.DataFrame) -> None:
+    """`referral_pairs.parquet` (each supplier's true partners) and `referrals.parquet` (each
+    referred enquiry and the booking it became) under `_truth/` (simulator/referrals.py)."""
+    folder = truth_dir(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    for frame, name in ((pairs, "referral_pairs.parquet"), (referrals, "referrals.parquet")):
+        schema = pa.schema([(column, pa.string()) for column in frame.columns])
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        pq.write_table(table.replace_schema_metadata(None), folder / name)
+
+
 def staging_dir(landing_dir: Path) -> Path:
     """Where a run writes before it is swapped in (emptied first)."""
     staging = landing_dir / ".simulating"

@@ -19,6 +19,7 @@ SERVED_MART_KEYS = (
     dg.AssetKey(["marts", "market_gaps"]),
     dg.AssetKey(["marts", "supplier_capacity"]),
     dg.AssetKey(["marts", "couple_journey"]),
+    dg.AssetKey(["marts", "vendor_network"]),
     dg.AssetKey(["predictions", "booking_probability"]),
     dg.AssetKey(["predictions", "pipeline_value"]),
     dg.AssetKey(["predictions", "demand_forecast"]),

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -24,7 +25,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from benchmarks.ingest import wait_until_ready
 from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
 from wedsync.api_keys import create_api_key
-from wedsync.settings import REPO_ROOT
+from wedsync.settings import REPO_ROOT, get_settings
 from wedsync.warehouse import apply_schema, connect
 
 pytestmark = pytest.mark.integration
@@ -39,7 +40,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-REDIS_URL = "redis://127.0.0.1:6379/6"
+# Db 6 of whichever Redis the settings point at (as the serving tests use db 5).
+REDIS_URL = urlparse(get_settings().redis_url)._replace(path="/6").geturl()
 ARTIFACTS = REPO_ROOT / "artifacts"
 # Pub/sub channels are shared by every Redis db: ids no other test run publishes for.
 PHOTOGRAPHER = f"sup_8{uuid.uuid4().int % 100_000:05d}"  # supplier A: the one who signs in
@@ -152,6 +154,26 @@ insert into marts.couple_journey values
      10, 0.4, 0.2340, 0.5926, 2300, 1900, 2700, 365, 18, 90.25, 70.5, 110.0);
 """
 )
+
+# The vendor network (issue 14): the photographer's two partners, one a referral partner, and
+# the florist's one (never on the photographer's dashboard).
+NETWORK_MART = """
+create table marts.vendor_network (
+    supplier_id text not null, vendor_type text, region text, partner_id text not null,
+    partner_business_name text, partner_vendor_type text, partner_region text,
+    couples bigint not null, co_booked_couples bigint, followed_couples bigint,
+    follow_rate numeric(6, 4), follow_rate_low numeric(6, 4), follow_rate_high numeric(6, 4),
+    base_rate numeric(8, 6), lift numeric(10, 2), lift_low numeric(10, 2),
+    lift_high numeric(10, 2), is_predicted_referral boolean not null);
+insert into marts.vendor_network values
+    ('{photographer}', 'photographer', 'london', 'sup_000010', 'Oak Hall Weddings', 'venue',
+     'london', 40, 3, 1, 0.025, 0.0044, 0.1288, 0.02, 1.25, 0.22, 6.44, false),
+    ('{photographer}', 'photographer', 'london', 'sup_000011', 'Ivy Lane Films',
+     'videographer', 'london', 40, 9, 8, 0.2, 0.105, 0.3466, 0.012, 16.67, 8.75, 28.88, true),
+    ('{florist}', 'florist', 'scotland', 'sup_000012', 'Swan Court Cakes', 'cake',
+     'scotland', 25, 6, 6, 0.24, 0.115, 0.4338, 0.03, 8, 3.83, 14.46, true);
+"""
+MARTS += NETWORK_MART
 
 
 @dataclass(frozen=True)
@@ -406,3 +428,42 @@ def test_the_couple_journey_panel_shows_the_suppliers_market_with_intervals(
     expect(page.locator("#journey-budget tbody tr")).to_have_count(1)
     expect(page.locator("#journey-budget tbody tr")).to_contain_text("40000+")
     expect(page.locator("#journey-time")).to_contain_text("90.3 days")
+
+
+def test_the_vendor_network_panel_shows_the_suppliers_own_referral_partners(
+    page: Page, api: RunningApi
+) -> None:
+    sign_in(page, api, api.keys[PHOTOGRAPHER])
+
+    partners = page.locator("#network-partners tbody tr")
+    expect(partners).to_have_count(2)
+    expect(partners.nth(0).locator("td")).to_have_text(
+        [
+            "Ivy Lane Films",
+            "videographer",
+            "8 of 40",
+            "20.0% (10.5% to 34.7%)",
+            "1.2%",
+            "16.7\u00d7 (8.8\u00d7 to 28.9\u00d7)",
+            "yes",
+        ]
+    )
+    expect(partners.nth(1)).to_contain_text("Oak Hall Weddings")
+    expect(page.locator("#network-summary")).to_have_text(
+        f"1 of 2 suppliers that {PHOTOGRAPHER}'s couples also booked look like referral partners."
+    )
+    expect(page.locator("#network-form")).to_be_hidden()
+    assert "Swan Court" not in page.locator("#network-card").inner_text()
+    page.locator("#network-card").screenshot(path=str(ARTIFACTS / "dashboard-network.png"))
+
+    # The platform picks a supplier: the florist's one referral partner.
+    page.click("#sign-out")
+    sign_in(page, api, api.keys["platform"])
+    expect(page.locator("#network-note")).to_have_text("Pick a supplier to see its network.")
+    page.fill("#network-supplier", FLORIST)
+    page.click("#network-form button[type=submit]")
+    expect(page.locator("#network-partners tbody tr")).to_have_count(1)
+    expect(page.locator("#network-partners tbody tr")).to_contain_text("Swan Court Cakes")
+    page.fill("#network-supplier", "sup_999999")
+    page.click("#network-form button[type=submit]")
+    expect(page.locator("#network-note")).to_have_text("No supplier sup_999999.")

@@ -25,6 +25,7 @@ ANOTHER_SUPPLIERS = (
     ("get", "/api/analytics/capacity", {"supplier_id": VENUE}),
     ("get", "/api/analytics/couple-journey", {"supplier_id": VENUE}),
     ("get", f"/api/suppliers/{VENUE}/performance", {}),
+    ("get", f"/api/suppliers/{VENUE}/network", {}),
     ("get", "/api/alerts/wedding-day", {"supplier_id": VENUE}),
     ("get", "/api/usage", {"supplier_id": VENUE}),
 )

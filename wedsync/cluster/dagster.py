@@ -85,6 +85,8 @@ def dagster_home(
         "WEDSYNC_DAGSTER_EXECUTOR": "celery",
         "WEDSYNC_CELERY_BROKER_URL": celery_broker_url(settings.redis_url),
         "WEDSYNC_CELERY_CONFIG": str(celery_config),
+        # A ranged run's per-partition events written in batches (see orchestration/build.py).
+        "DAGSTER_EVENT_BATCH_SIZE": os.environ.get("DAGSTER_EVENT_BATCH_SIZE", "1000"),
         # `dagster-celery worker start` runs `celery` from the PATH.
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }

@@ -5,6 +5,7 @@
 #   make test-faults  the fault suite and the restore drill alone (private servers, killed)
 #   make cluster       start the scaled-out topology: 4 API processes behind HAProxy (base port WEDSYNC_CLUSTER_PORT, default 8100)
 #   make cluster-down  stop it
+#   WEDSYNC_CLUSTER_DAGSTER=1 make cluster  also Dagster: code server, 1 daemon, 2 webservers behind HAProxy, 2 Celery workers
 #   make bench-tools   install what the benchmarks cross-check with (Debian's wrk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -17,6 +18,8 @@ SEED      ?= 42
 PYTEST_ARGS ?=
 
 export DAGSTER_HOME        ?= $(CURDIR)/.local/dagster
+# Dagster writes a ranged run's per-partition events in batches (orchestration/build.py).
+export DAGSTER_EVENT_BATCH_SIZE ?= 1000
 export MLFLOW_TRACKING_URI ?= sqlite:///$(CURDIR)/.local/mlflow/mlflow.db
 export WEDSYNC_LANDING_DIR ?= $(CURDIR)/.local/landing
 # Every recipe sees the Postgres/Redis that `wedsync services up` settled on.
@@ -61,7 +64,7 @@ demo: build
 	@$(WITH_ENV) $(BIN)/python -m orchestration.serve
 
 # The topology serves the warehouse as it is (run `make build` first for data); haproxy comes from apt.
-cluster: services
+cluster: services dbt-manifest
 	@command -v haproxy >/dev/null || { echo "make cluster needs haproxy: apt-get install haproxy"; exit 1; }
 	@$(WITH_ENV) $(BIN)/wedsync db init
 	@$(WITH_ENV) $(BIN)/wedsync cluster up

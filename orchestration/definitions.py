@@ -20,6 +20,7 @@ from orchestration.defs.ml import definitions as ml_domain
 from orchestration.defs.quality import definitions as quality_domain
 from orchestration.defs.retention import definitions as retention_domain
 from orchestration.defs.serving import definitions as serving_domain
+from orchestration.executor import default_executor
 from orchestration.freshness import freshness_checks, freshness_checks_sensor, with_freshness_policy
 from orchestration.jobs import analytics_job
 
@@ -38,6 +39,8 @@ defs = (
             asset_checks=freshness_checks,
             sensors=[automation_sensor, freshness_checks_sensor, pipeline_alert_sensor],
             resources={"alerts": alerts_resource()},
+            # Dagster's default, or Celery workers when the deployment says so.
+            executor=default_executor(),
         ),
     )
     .map_resolved_asset_specs(

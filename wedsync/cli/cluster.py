@@ -26,6 +26,10 @@ def up() -> None:
         f"logs and pids      {cluster.supervisor.run_dir}\n"
         "Stop with `make cluster-down`."
     )
+    if cluster.dagster is not None:
+        typer.echo(
+            f"Dagster UI (2 webservers, 1 daemon, 2 Celery workers) http://127.0.0.1:{ports.dagster_ui}/"
+        )
 
 
 @cluster_app.command("down")

@@ -10,9 +10,11 @@ under load.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from wedsync.cluster.balancer import wait_until_up
+from wedsync.cluster.dagster import DagsterTopology, dagster_home
 from wedsync.cluster.processes import ClusterError, Supervisor
 from wedsync.cluster.topology import (
     ClusterPorts,
@@ -27,6 +29,8 @@ from wedsync.warehouse import ensure_database
 __all__ = ["Cluster", "ClusterError", "ClusterPorts"]
 
 RUN_DIR = LOCAL_DIR / "cluster"
+#: Set to 1 to add Dagster (code server, daemon, 2 webservers, 2 Celery workers): heavy.
+DAGSTER_VARIABLE = "WEDSYNC_CLUSTER_DAGSTER"
 
 
 class Cluster:
@@ -40,6 +44,7 @@ class Cluster:
         extra_env: dict[str, str] | None = None,
         with_mlflow: bool = True,
         mlflow_store_url: str | None = None,
+        with_dagster: bool | None = None,
     ) -> None:
         self.ports = ports or ClusterPorts.from_env()
         self.settings = settings or get_settings()
@@ -50,6 +55,17 @@ class Cluster:
         # MLflow's backend store: by default a database beside the warehouse, named after it.
         self.mlflow_store_url = mlflow_store_url or self.settings.database_url_for(
             f"{self.settings.database_name}_mlflow"
+        )
+        if with_dagster is None:
+            with_dagster = os.environ.get(DAGSTER_VARIABLE) == "1"
+        self.dagster = (
+            DagsterTopology(
+                self.supervisor,
+                dagster_home(self.supervisor.run_dir / "dagster-home", self.settings, self.ports),
+                self.ports,
+            )
+            if with_dagster
+            else None
         )
 
     @property
@@ -97,6 +113,8 @@ class Cluster:
                 self.supervisor.wait_ready(member, timeout=300)
             for member in self.api:
                 self.supervisor.wait_ready(member)
+            if self.dagster is not None:
+                self.dagster.up()
             self.supervisor.start(self.haproxy)
             self.supervisor.wait_ready(self.haproxy)
             self.wait_until_balanced()
@@ -107,7 +125,13 @@ class Cluster:
     def wait_until_balanced(self, timeout: float = 60.0) -> None:
         """Wait until HAProxy's health checks have every server UP in its backends."""
         api = [member.name for member in self.api]
-        for backend, names in (("api", api), ("api_live", api), ("mlflow", self.mlflow_names)):
+        dagster_ui = [m.name for m in self.dagster.webservers] if self.dagster is not None else []
+        for backend, names in (
+            ("api", api),
+            ("api_live", api),
+            ("mlflow", self.mlflow_names),
+            ("dagster_ui", dagster_ui),
+        ):
             if names:
                 wait_until_up(self.ports.stats, backend, names, timeout)
 

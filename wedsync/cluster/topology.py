@@ -10,6 +10,7 @@ store). Ports come from one base port, so a developer, CI and a test each pick a
     base + 3        HAProxy: stats page, Prometheus exporter at /metrics
     base + 10 + i   API process i (1..4)
     base + 20 + i   MLflow tracking server i (1..2)
+    base + 30       HAProxy: the Dagster UI (webservers: base + 30 + i; code server: base + 39)
 
 (base + 1 is left free: a private Redis for the block usually sits there.)
 """
@@ -28,6 +29,7 @@ DEFAULT_BASE_PORT = 8100
 BASE_PORT_VARIABLE = "WEDSYNC_CLUSTER_PORT"
 API_REPLICAS = 4
 MLFLOW_REPLICAS = 2
+DAGSTER_WEBSERVER_REPLICAS = 2
 HAPROXY_CONFIG = REPO_ROOT / "deploy" / "haproxy.cfg"
 BIN = Path(sys.executable).parent
 
@@ -78,6 +80,20 @@ class ClusterPorts:
         """MLflow tracking server `replica` (1-based)."""
         return self.base + 20 + replica
 
+    @property
+    def dagster_ui(self) -> int:
+        """The Dagster UI's public port, on HAProxy."""
+        return self.base + 30
+
+    def dagster_webserver(self, replica: int) -> int:
+        """dagster-webserver `replica` (1-based)."""
+        return self.base + 30 + replica
+
+    @property
+    def dagster_code_server(self) -> int:
+        """The Dagster code server (gRPC)."""
+        return self.base + 39
+
     def haproxy_env(self) -> dict[str, str]:
         """The variables `deploy/haproxy.cfg` expands."""
         variables = {
@@ -88,6 +104,11 @@ class ClusterPorts:
         variables |= {f"WEDSYNC_API_PORT_{i}": self.api(i) for i in range(1, API_REPLICAS + 1)}
         variables |= {
             f"WEDSYNC_MLFLOW_PORT_{i}": self.mlflow(i) for i in range(1, MLFLOW_REPLICAS + 1)
+        }
+        variables["WEDSYNC_DAGSTER_LB_PORT"] = self.dagster_ui
+        variables |= {
+            f"WEDSYNC_DAGSTER_WEBSERVER_PORT_{i}": self.dagster_webserver(i)
+            for i in range(1, DAGSTER_WEBSERVER_REPLICAS + 1)
         }
         return {name: str(port) for name, port in variables.items()}
 

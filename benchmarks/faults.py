@@ -17,6 +17,7 @@ outcome, the cache version, and which marts are left last night's or mixed in fr
     python -m benchmarks.faults --only postgres_sigkill
 
 `tests/faults/` runs the same scenarios and asserts on what they must never do.
+`benchmarks/degraded_reads.py` counts what one cached read costs with Postgres down, alone.
 """
 
 from __future__ import annotations

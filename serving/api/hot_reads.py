@@ -12,7 +12,9 @@ everything it needs is already in this worker's memory:
   (`serving.cache.learned_reads`), so routing, validation, tier and tenant rules were all
   applied once;
 - the data version is pushed by Postgres (`DatasetVersions` live) and the answer for it is held
-  by this worker (`ResponseCache.local`): never stale, as on the full stack;
+  by this worker (`ResponseCache.local`): never stale, as on the full stack; or, while the
+  warehouse breaker is open, the last version's answer, served stale with a `Warning` header
+  exactly as the full stack's stale-if-error serves it;
 - the tier's rate limit admits the request (`RateLimiter.hit`, from a lease when there is one).
 
 Anything else (a refusal, an error, a miss, a new query) goes down the full stack unchanged, so
@@ -27,7 +29,7 @@ from collections.abc import Callable, Iterable
 
 from starlette.types import Scope, Send
 
-from serving.api.answers import answer_headers
+from serving.api.answers import STALE_WARNING, answer_headers
 from serving.api.deps import ServingState, limit_for
 from serving.core.observability import RequestAccounting
 from serving.security.tokens import InvalidToken, is_access_token
@@ -63,6 +65,23 @@ def _known_caller(state: ServingState, credential: str) -> Principal | None:
     return state.keys.remembered(credential)
 
 
+def _served_version(state: ServingState, dataset: str) -> tuple[int | None, bool]:
+    """The data version to answer at, and whether that answer is stale; None: full stack.
+
+    The version pushed by Postgres while its listener is live. While the warehouse breaker is
+    open, the last version this worker served, answered stale (`Warning`) as the full stack's
+    stale-if-error does: with Postgres down a cached read then costs what a hot read costs and
+    never reaches the pool (issue 16's 50 ms bound). Otherwise (the listener reconnecting,
+    Postgres up) the full stack reads the version.
+    """
+    pushed = state.versions.current(dataset)
+    if pushed is not None:
+        return pushed, False
+    if state.pool.breaker.is_open:
+        return state.last_versions.get(dataset), True
+    return None, False
+
+
 class HotReads:
     """Answers repeated cached GETs from this worker's memory."""
 
@@ -89,20 +108,23 @@ class HotReads:
         read = state.reads.recall(principal, scope["path"], scope["query_string"])
         if read is None:
             return False
-        version = state.versions.current(read.dataset)
+        version, stale = _served_version(state, read.dataset)
         if version is None:
             return False
         answer = state.cache.local.get(state.cache.key(principal.tenant, version, read.query))
         if answer is None:
             return False
         headers = answer_headers(answer, "hit", version)
+        if stale:
+            headers["Warning"] = STALE_WARNING
         limit = limit_for(state, principal)
         if limit is not None:
             decision = await state.limiter.hit(principal.tenant, limit)
             if not decision.allowed:
                 return False  # the full stack refuses it (a refused request is not counted)
             headers.update(decision.headers())
-        state.last_versions[read.dataset] = version
+        if not stale:
+            state.last_versions[read.dataset] = version
         if if_none_match == answer.etag:
             status, body = 304, b""
         else:

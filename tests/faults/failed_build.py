@@ -69,6 +69,19 @@ class FailedBuildFigures:
     cache_version_requested: int
     cached_answer_kept: bool
     cache_version_after_fix: int
+    #: Served marts holding last night's contents after the failed build (a consistent
+    #: build served: all of them).
+    served_previous_after_failure: list[str]
+    #: Served marts whose contents after the fixed build differ from last night's: tonight's
+    #: data reached them. The others are the same in both builds (their inputs did not change).
+    served_changed_after_fix: list[str]
+
+    @property
+    def served_dbt_marts(self) -> list[str]:
+        """The served marts this scenario builds (the `predictions` tables need the ML run)."""
+        return [
+            mart for mart in self.served_marts if mart in self.marts_unchanged + self.marts_rebuilt
+        ]
 
     @property
     def mixed_served_marts(self) -> list[str]:
@@ -86,6 +99,10 @@ class FailedBuildFigures:
             f"\n    marts with last night's content: {', '.join(self.marts_unchanged)}"
             f"\n    marts with tonight's: {', '.join(self.marts_rebuilt)}; of those served "
             f"beside the failed one: {', '.join(self.mixed_served_marts) or 'none'}"
+            f"\n    served marts still last night's after the failure: "
+            f"{len(self.served_previous_after_failure)} of {len(self.served_dbt_marts)}; "
+            f"changed by tonight's build after the fix: "
+            f"{', '.join(self.served_changed_after_fix) or 'none'}"
         )
 
 
@@ -277,6 +294,8 @@ def _scenario(root: Path, nights: TwoNights) -> FailedBuildFigures:
 
     assert _build(instance, url, good).success  # the edit fixed
     automation.tick()
+    fixed = _marts(url)
+    served = [k.path[-1] for k in SERVED_MART_KEYS if k.path[0] == "marts"]
     return FailedBuildFigures(
         build_succeeded=failed.success,
         not_rebuilt=_not_rebuilt(failed),
@@ -288,6 +307,12 @@ def _scenario(root: Path, nights: TwoNights) -> FailedBuildFigures:
         cache_version_requested=requested,
         cached_answer_kept=status == "hit" and answer == cached,
         cache_version_after_fix=automation.version(),
+        served_previous_after_failure=sorted(
+            m for m in served if m in last_night and tonight.get(m) == last_night[m]
+        ),
+        served_changed_after_fix=sorted(
+            m for m in served if m in last_night and fixed.get(m) != last_night[m]
+        ),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 import redis
@@ -14,7 +16,7 @@ from tests.integration.serving.conftest import (
     client_of,
     serve,
 )
-from tests.integration.serving.test_metrics import version_pushed
+from tests.integration.serving.test_metrics import take_the_warehouse_away, version_pushed
 from wedsync.api_keys import create_api_key
 from wedsync.warehouse import connect
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
@@ -125,3 +127,29 @@ async def test_the_hot_path_counts_against_the_limit_and_leaves_refusals_to_the_
     assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
     assert "professional tier" in answers[3].json()["detail"]
     assert redis_db.zcard(f"wedsync:ratelimit:{PHOTOGRAPHER}") == 3
+
+
+async def test_with_postgres_down_a_cached_read_is_answered_stale_without_the_pool(
+    app: FastAPI, api: httpx.AsyncClient, marts: str, keys: dict[str, str]
+) -> None:
+    """Issue 16's 50 ms bound, as counts rather than time: once the breaker is open, every
+    cached read is the hot path's and none asks the pool for a connection."""
+    headers = bearer(keys[PHOTOGRAPHER])
+    cached = await api.get(METRICS, headers=headers)
+    pool = app.state.serving.pool
+    await take_the_warehouse_away(app, marts)
+    for _ in range(500):  # the listener's loss makes the breaker probe, and the probe fails
+        if pool.breaker.is_open:
+            break
+        await asyncio.sleep(0.01)
+    assert pool.breaker.is_open
+    hot_before, pool_requests_before = hot_reads(app), pool.get_stats().get("requests_num", 0)
+
+    answers = [await api.get(METRICS, headers=headers) for _ in range(20)]
+
+    assert {(a.status_code, a.content, a.headers["x-cache"]) for a in answers} == {
+        (200, cached.content, "hit")
+    }
+    assert all("Stale" in a.headers["warning"] for a in answers)
+    assert hot_reads(app) - hot_before == len(answers)
+    assert pool.get_stats().get("requests_num", 0) == pool_requests_before

@@ -5,6 +5,7 @@
 #   make test-faults  the fault suite and the restore drill alone (private servers, killed)
 #   make cluster       start the scaled-out topology: 4 API processes behind HAProxy (base port WEDSYNC_CLUSTER_PORT, default 8100)
 #   make cluster-down  stop it
+#   make cluster WEDSYNC_CLUSTER_REDIS=cluster   the same, with the API on a 6-node Redis Cluster of its own (3 primaries + 3 replicas)
 #   make bench-tools   install what the benchmarks cross-check with (Debian's wrk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help

@@ -15,6 +15,7 @@ from tests.integration.serving.conftest import (
     serve,
 )
 from tests.integration.serving.test_metrics import version_pushed
+from serving.limits.ratelimit import window_key
 from wedsync.api_keys import create_api_key
 from wedsync.warehouse import connect
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
@@ -124,4 +125,4 @@ async def test_the_hot_path_counts_against_the_limit_and_leaves_refusals_to_the_
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
     assert "professional tier" in answers[3].json()["detail"]
-    assert redis_db.zcard(f"wedsync:ratelimit:{PHOTOGRAPHER}") == 3
+    assert redis_db.zcard(window_key(PHOTOGRAPHER)) == 3

@@ -53,6 +53,7 @@ RESUBSCRIBE_DELAY_SECONDS = 1.0
 HEARTBEAT_TICK_SECONDS = 1.0
 SNAPSHOT_CONNECTIONS = 16
 SNAPSHOT_WAIT_SECONDS = 10.0
+CARRY_POLL_SECONDS = 0.01
 
 
 def _where(redis_url: str) -> str:
@@ -191,6 +192,21 @@ class RealtimeHub:
             self._sharded.follow(supplier_id)
         subscribers.add(subscription)
         return subscription
+
+    async def carrying(self, supplier_id: str | None, timeout: float = 1.0) -> bool:
+        """Wait (up to `timeout`) until Redis delivers the deltas a new subscription follows.
+
+        One Redis: at once (the pattern covers every supplier). A cluster subscribes to a
+        supplier's shard channel when its first dashboard here arrives; the route waits for that
+        before reading the snapshot, so no delta falls between the two.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._sharded is not None and not self._sharded.carries(supplier_id):
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(CARRY_POLL_SECONDS)
+        return True
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """Forget a feed (the connection closed or was dropped); idempotent."""

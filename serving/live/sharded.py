@@ -170,7 +170,13 @@ class ShardedFeed:
             since = min(self.lost_since.pop(supplier_id) for supplier_id in back)
             self._resumed(back, since)
 
+    def carries(self, supplier_id: str | None) -> bool:
+        """Whether a supplier's channel (`None`: the platform's) is subscribed now."""
+        return self._carried(supplier_id or PLATFORM)
+
     def _carried(self, supplier_id: str) -> bool:
+        if PLATFORM in self._wanted:
+            supplier_id = PLATFORM  # every delta arrives on the platform channel then
         name = PLATFORM_CHANNEL if supplier_id == PLATFORM else channel(supplier_id)
         return any(name in shard.channels for shard in self._shards.values())
 

@@ -140,6 +140,19 @@ class RedisClusterNodes:
             slot = int(client.execute_command("CLUSTER", "KEYSLOT", key))
         return next(name for name, (lo, hi) in self.primaries().items() if lo <= slot <= hi)
 
+    def wait_promoted(self, dead: str, timeout: float = 60.0) -> None:
+        """Wait until a replica has taken the slots of the primary `dead` (killed)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                primaries = self.primaries()
+            except ClusterError:
+                primaries = {}
+            if dead not in primaries and len(primaries) == 3:
+                return
+            time.sleep(0.05)
+        raise ClusterError(f"no replica took over from {dead} within {timeout:.0f} s")
+
     def wait_healthy(self, timeout: float = 60.0) -> None:
         """Wait until every running node says `cluster_state:ok` and 3 primaries hold the slots."""
         deadline = time.monotonic() + timeout

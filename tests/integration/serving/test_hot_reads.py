@@ -7,6 +7,7 @@ import pytest
 import redis
 from fastapi import FastAPI
 
+from serving.limits.ratelimit import window_key
 from tests.integration.serving.conftest import (
     PHOTOGRAPHER,
     VENUE,
@@ -15,7 +16,6 @@ from tests.integration.serving.conftest import (
     serve,
 )
 from tests.integration.serving.test_metrics import version_pushed
-from serving.limits.ratelimit import window_key
 from wedsync.api_keys import create_api_key
 from wedsync.warehouse import connect
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version

@@ -152,7 +152,8 @@ async def test_each_process_receives_only_the_suppliers_its_dashboards_follow(
         assert by_platform == set(tenants)
         if is_cluster(redis_url):
             # Sharded pub/sub: each process was sent its own tenants' deltas and nothing else.
-            assert hubs[0].heard == [tenants[0]] and hubs[1].heard == [tenants[1]]
+            assert hubs[0].heard == [tenants[0]]
+            assert hubs[1].heard == [tenants[1]]
             assert await _shard_subscribers(client, channel(tenants[2])) == 0
             assert await _shard_subscribers(client, channel(tenants[0])) == 1
     finally:

@@ -6,6 +6,7 @@
 #   make cluster       start the scaled-out topology: 4 API processes behind HAProxy (base port WEDSYNC_CLUSTER_PORT, default 8100)
 #   make cluster-down  stop it
 #   WEDSYNC_CLUSTER_DAGSTER=1 make cluster  also Dagster: code server, 1 daemon, 2 webservers behind HAProxy, 2 Celery workers
+#   make cluster WEDSYNC_CLUSTER_REDIS=cluster   the same, with the API on a 6-node Redis Cluster of its own (3 primaries + 3 replicas)
 #   make bench-tools   install what the benchmarks cross-check with (Debian's wrk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help

@@ -41,6 +41,7 @@ import uvloop
 from benchmarks.dashboards import Dashboard, Receipt, open_dashboard
 from benchmarks.ingest import stop, wait_until_ready
 from wedsync.api_keys import create_api_key
+from wedsync.events.live import channel
 from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, ensure_database
 from wedsync.warehouse import connect as connect_warehouse
@@ -305,7 +306,7 @@ def measure(args: argparse.Namespace, database_url: str, redis_url: str) -> Figu
             figures.connect_seconds = time.monotonic() - connecting
             time.sleep(2.0)  # let the server settle (allocations, ping timers) before measuring
             figures.rss_held = rss_bytes(pid)
-            watch = PublishWatch(redis_url, "wedsync:events:sup_95*")
+            watch = PublishWatch(redis_url, channel("sup_95*"))
             cpu_before = cpu_seconds(pid)
             figures.rounds = publish_rounds(
                 args.port, platform_key, suppliers, args.rounds, args.interval

@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import redis.asyncio as redis
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
@@ -53,6 +52,7 @@ from serving.live.counters import LiveCounters
 from serving.security.keys import KeyRing
 from serving.security.revocations import KeyRevocations
 from serving.security.tokens import TokenSigner, load_secret
+from wedsync.redis_clients import async_client, is_cluster
 from wedsync.settings import Settings, get_settings
 
 # Redis is best effort: a dead Redis must cost a request milliseconds, not seconds.
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         await asyncio.to_thread(prepare_warehouse, settings.database_url)
         pool = create_pool(config.api_database_url)
         await pool.open(wait=False)
-        client = redis.Redis.from_url(
+        client = async_client(
             settings.redis_url,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
             socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -126,7 +126,12 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             live=LiveCounters(client),
             config=config,
             tokens=tokens,
-            limiter=RateLimiter(client, config.rate_window_seconds, config.workers),
+            limiter=RateLimiter(
+                client,
+                config.rate_window_seconds,
+                config.workers,
+                exact=is_cluster(settings.redis_url),
+            ),
             wedding_day=WeddingDayPriority(pool),
             usage=UsageRecorder(pool),
             scorer=ChampionScorer(settings.mlflow_tracking_uri),

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-import redis.asyncio as redis
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -28,6 +27,7 @@ from serving.security.tenancy import OwnerlessEventPartitions
 from serving.security.tokens import InvalidToken, TokenSigner, is_access_token
 from wedsync.api_keys import Principal
 from wedsync.events.store import EventPartitions
+from wedsync.redis_clients import AsyncRedis
 
 
 @dataclass
@@ -35,7 +35,7 @@ class ServingState:
     """What the lifespan opens once per worker and every request shares."""
 
     pool: GuardedPool
-    redis: redis.Redis
+    redis: AsyncRedis
     keys: KeyRing
     cache: ResponseCache
     live: LiveCounters

@@ -16,6 +16,11 @@ A key is computed once however many ask for it at the same time (a stampede afte
 within a worker the askers share one computation, and across workers the one that took the
 key's lock in Redis, with the read that missed, computes while the others wait for its answer
 to appear, for at most `LOCK_WAIT_SECONDS` (then they compute themselves rather than fail).
+
+On a Redis Cluster each script's keys must share a slot: an answer's lock is the answer's key
+inside a hash tag (`wedsync:cache-lock:{<answer key>}`), which hashes exactly as the answer's
+key does (it holds no braces: the query is URL-encoded), so the two always sit on one shard and
+answers still spread over every shard.
 """
 
 from __future__ import annotations
@@ -32,8 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-import redis.asyncio as redis
 from redis.exceptions import RedisError
+
+from wedsync.redis_clients import AsyncRedis, hash_tagged
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +70,11 @@ def answer_format(openapi: Mapping[str, Any]) -> str:
 def cache_key(answer_format: str, tenant: str, version: int, query: str) -> str:
     """The Redis key of one tenant's answer to one query at one data version and format."""
     return f"{KEY_PREFIX}:{answer_format}:{tenant}:{version}:{query}"
+
+
+def lock_key(key: str) -> str:
+    """The lock of an answer's key: in the same hash slot (its tag is the whole answer key)."""
+    return hash_tagged(LOCK_PREFIX, key)
 
 
 def etag_of(body: bytes) -> str:
@@ -132,7 +143,7 @@ class ResponseCache:
     """Answers in this worker's memory and in Redis, computed once per key."""
 
     def __init__(
-        self, client: redis.Redis, answer_format: str = "", ttl_seconds: int = CACHE_TTL_SECONDS
+        self, client: AsyncRedis, answer_format: str = "", ttl_seconds: int = CACHE_TTL_SECONDS
     ):
         self._client = client
         self._format = answer_format
@@ -174,7 +185,7 @@ class ResponseCache:
         answer = self.local.get(key)
         if answer is not None:
             return answer
-        lock, token = f"{LOCK_PREFIX}:{key}", f"{os.getpid()}-{secrets.token_hex(4)}"
+        lock, token = lock_key(key), f"{os.getpid()}-{secrets.token_hex(4)}"
         try:
             stored, held = await self._get_or_claim(
                 keys=[key, lock], args=[token, int(LOCK_WAIT_SECONDS * 1000)]
@@ -190,7 +201,8 @@ class ResponseCache:
         Best effort: a failed write only costs a later recomputation (and the lock expires).
         """
         self.local.put(key, answer)
-        lock, token = (claim.lock, claim.token) if claim is not None and claim.held else ("", "")
+        # The lock's name even when none is held: a cluster routes the script by its keys.
+        lock, token = (claim.lock, claim.token) if claim and claim.held else (lock_key(key), "")
         try:
             await self._store(
                 keys=[key, lock], args=[answer.etag.encode() + answer.body, self._ttl, token]
@@ -269,7 +281,7 @@ if stored then return {stored, 0} end
 if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'', 1} end
 return {'', 0}
 """
-# KEYS: an answer's key, its lock's (or ''). ARGV: the answer, its TTL (s), the lock's token.
+# KEYS: an answer's key, its lock's. ARGV: the answer, its TTL (s), the lock's token ('' for none).
 _STORE = """
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end

@@ -1,10 +1,12 @@
 """How many live-feed WebSockets a tenant holds at once, across every worker.
 
-Each tenant has a Redis hash of worker -> connections it holds there, and every worker beats
-its id into one sorted set every `BEAT_SECONDS`. Admitting a connection is one Lua script:
-it drops the counts of workers silent for `STALE_SECONDS` (a crashed worker's connections are
-gone with it, so its count must not lock the tenant out), sums the rest, and counts the new
-connection only if the sum is under the cap. Closing a connection decrements its worker's count.
+Each tenant has a Redis hash of worker -> connections it holds there, and each worker beats
+the time into that hash (`beat:<worker>`) every `BEAT_SECONDS` for every tenant it holds
+connections of. Admitting a connection is one Lua script on that one key (so on a Redis Cluster
+it runs on the tenant's shard: the key is hash-tagged `{tenant}`): it drops the counts of
+workers silent for `STALE_SECONDS` (a crashed worker's connections are gone with it, so its
+count must not lock the tenant out), sums the rest, and counts the new connection only if the
+sum is under the cap. Closing a connection decrements its worker's count.
 
 With Redis down each worker admits its share of the cap (`cap / workers`, at least one), so
 the tenant's total still holds within the cap.
@@ -19,31 +21,33 @@ import os
 import secrets
 from collections import Counter
 
-import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from serving.core.background import raise_if_cancelled
+from wedsync.redis_clients import AsyncRedis, hash_tagged
 
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "wedsync:ws-connections"
-WORKERS_KEY = f"{KEY_PREFIX}:workers"
+BEAT_FIELD = "beat:"
 BEAT_SECONDS = 10.0
 STALE_SECONDS = 30.0
 
-# KEYS[1]: the tenant's hash, KEYS[2]: worker beats. ARGV: worker id, cap, stale after (ms).
+# KEYS[1]: the tenant's hash. ARGV: worker id, cap, stale after (ms).
 _ADMIT = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-redis.call('ZADD', KEYS[2], now, ARGV[1])
+redis.call('HSET', KEYS[1], 'beat:' .. ARGV[1], now)
 local held = redis.call('HGETALL', KEYS[1])
 local total = 0
 for i = 1, #held, 2 do
-    local beat = redis.call('ZSCORE', KEYS[2], held[i])
-    if (not beat) or now - tonumber(beat) > tonumber(ARGV[3]) then
-        redis.call('HDEL', KEYS[1], held[i])
-    else
-        total = total + tonumber(held[i + 1])
+    if string.sub(held[i], 1, 5) ~= 'beat:' then
+        local beat = redis.call('HGET', KEYS[1], 'beat:' .. held[i])
+        if (not beat) or now - tonumber(beat) > tonumber(ARGV[3]) then
+            redis.call('HDEL', KEYS[1], held[i], 'beat:' .. held[i])
+        else
+            total = total + tonumber(held[i + 1])
+        end
     end
 end
 if total >= tonumber(ARGV[2]) then return 0 end
@@ -51,14 +55,21 @@ redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 return 1
 """
 _RELEASE = """
-if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+if redis.call('HINCRBY', KEYS[1], ARGV[1], -1) <= 0 then
+    redis.call('HDEL', KEYS[1], ARGV[1], 'beat:' .. ARGV[1])
+end
 """
+
+
+def tenant_key(tenant: str) -> str:
+    """The hash of a tenant's connections per worker (and the workers' beats)."""
+    return hash_tagged(KEY_PREFIX, tenant)
 
 
 class ConnectionCaps:
     """Admits and releases a tenant's WebSockets against its tier's concurrent cap."""
 
-    def __init__(self, client: redis.Redis, workers: int = 1) -> None:
+    def __init__(self, client: AsyncRedis, workers: int = 1) -> None:
         self._client = client
         self._workers = workers
         self._admit = client.register_script(_ADMIT)
@@ -73,7 +84,7 @@ class ConnectionCaps:
         try:
             admitted = bool(
                 await self._admit(
-                    keys=[f"{KEY_PREFIX}:{tenant}", WORKERS_KEY],
+                    keys=[tenant_key(tenant)],
                     args=[self.worker_id, cap, int(STALE_SECONDS * 1000)],
                 )
             )
@@ -95,18 +106,21 @@ class ConnectionCaps:
         if self._counted[tenant] > 0:
             self._counted[tenant] -= 1
             try:
-                await self._release(keys=[f"{KEY_PREFIX}:{tenant}"], args=[self.worker_id])
+                await self._release(keys=[tenant_key(tenant)], args=[self.worker_id])
             except (RedisError, OSError) as error:
                 logger.debug("WebSocket release not counted in Redis (%s)", error)
 
     async def run(self) -> None:
-        """Beat this worker's id every `BEAT_SECONDS`, so its counts stay live."""
+        """Beat into the hash of every tenant counted here every `BEAT_SECONDS`, so the counts
+        stay live (one pipelined round trip per shard)."""
         while True:
             try:
-                now = await self._client.time()
-                await self._client.zadd(
-                    WORKERS_KEY, {self.worker_id: now[0] * 1000 + now[1] // 1000}
-                )
+                seconds, micros = await self._client.time()
+                field, now_ms = f"{BEAT_FIELD}{self.worker_id}", seconds * 1000 + micros // 1000
+                async with self._client.pipeline(transaction=False) as pipe:
+                    for tenant in [t for t, n in self._counted.items() if n > 0]:
+                        pipe.hset(tenant_key(tenant), field, now_ms)
+                    await pipe.execute()
             except (RedisError, OSError) as error:
                 logger.debug("WebSocket cap beat missed (%s)", error)
             raise_if_cancelled()

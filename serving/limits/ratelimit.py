@@ -16,6 +16,17 @@ exceeded; the price is that a burst may be refused a few slots early, and a slot
 `LEASE_SECONDS` after its claim leaves the window that much early.
 
 Unlimited tiers (enterprise, platform: the ingest path) never touch Redis at all.
+
+On a Redis Cluster every window of a tenant is hash-tagged with it (`wedsync:ratelimit:{tenant}`,
+`wedsync:ratelimit:{tenant}:ws-connects`), so it lives on one shard and its script runs there,
+exact across processes. A cluster replicates asynchronously, so a primary killed right after
+granting slots may take them with it, and a promoted replica would grant them again. So each
+worker remembers the slots it claimed in the current window (its `ClaimLedger`) and, on the first
+call after any Redis error, writes them back with the call (`ZADD NX`: members are unique, so
+slots that survived are not counted twice). And while a tenant's shard fails over, a worker in
+`exact` mode (the cluster's) refuses that tenant's requests beyond its unused leased slots
+(429 with a `Retry-After` of a second) instead of admitting its share in-process: no other
+worker's count is visible then, and the share would add to what Redis already holds.
 """
 
 from __future__ import annotations
@@ -28,8 +39,9 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-import redis.asyncio as redis
 from redis.exceptions import RedisError
+
+from wedsync.redis_clients import AsyncRedis, hash_tagged
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +51,27 @@ KEY_PREFIX = "wedsync:ratelimit"
 LEASE_SECONDS = 1.0
 LEASE_SHARE = 20
 MAX_LEASE = 256
+#: What an exact limiter answers a tenant whose shard is failing over: retry in a second.
+FAILOVER_RETRY_MS = 1000
+#: Tenants whose claims a worker remembers before it forgets those with none left in the window.
+MAX_LEDGER_TENANTS = 10_000
 
-# KEYS[1]: the tenant's window. ARGV: window (ms), limit, a unique member prefix, slots wanted.
-# Returns {slots granted (0: refused), requests in the window, ms until the oldest leaves it}.
+# KEYS[1]: the tenant's window. ARGV: window (ms), limit, a unique member prefix, slots wanted,
+# then claims to write back (after an error) as (member prefix, slots, time in ms) triples.
+# Returns {slots granted (0: refused), requests in the window, ms until the oldest leaves it,
+# Redis's time in ms}.
 _SLIDING_WINDOW = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local window = tonumber(ARGV[1])
+for c = 5, #ARGV, 3 do
+    local at = tonumber(ARGV[c + 2])
+    if at > now - window then
+        for i = 1, tonumber(ARGV[c + 1]) do
+            redis.call('ZADD', KEYS[1], 'NX', at, ARGV[c] .. '-' .. i)
+        end
+    end
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local count = redis.call('ZCARD', KEYS[1])
 local granted = math.max(0, math.min(tonumber(ARGV[4]), tonumber(ARGV[2]) - count))
@@ -62,8 +88,14 @@ redis.call('PEXPIRE', KEYS[1], window)
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local reset = window
 if oldest[2] then reset = tonumber(oldest[2]) + window - now end
-return {granted, count, reset}
+return {granted, count, reset, now}
 """
+
+
+def window_key(name: str) -> str:
+    """The Redis key of a window named `tenant` or `tenant:bucket`, hash-tagged by tenant."""
+    tenant, colon, bucket = name.partition(":")
+    return hash_tagged(KEY_PREFIX, tenant, f"{colon}{bucket}")
 
 
 @dataclass(frozen=True)
@@ -92,7 +124,8 @@ def _decision(allowed: bool, limit: int, count: int, reset_ms: float) -> RateDec
         allowed=allowed,
         limit=limit,
         remaining=max(0, limit - count),
-        reset_seconds=max(0, math.ceil(reset_ms / 1000)),
+        # Rounded to whole ms first: a lease's float arithmetic must not turn 60 s into 61.
+        reset_seconds=max(0, math.ceil(round(reset_ms) / 1000)),
     )
 
 
@@ -153,15 +186,64 @@ class Lease:
         return max(1, min(wanted, MAX_LEASE, limit // LEASE_SHARE))
 
 
-class RateLimiter:
-    """Sliding-window limits per tenant, in Redis when it answers, else in this process."""
+class ClaimLedger:
+    """The slots this worker claimed per window, kept for one window, to write back after a loss.
 
-    def __init__(self, client: redis.Redis, window_seconds: int, workers: int = 1) -> None:
+    Entries are `(member prefix, slots, Redis time in ms)`, exactly what the script added.
+    """
+
+    def __init__(self, window_seconds: int) -> None:
+        self._window_ms = window_seconds * 1000
+        self._claims: dict[str, deque[tuple[str, int, int]]] = {}
+        self._unsure: set[str] = set()
+
+    def record(self, key: str, prefix: str, slots: int, at_ms: int) -> None:
+        """Remember a claim Redis granted at `at_ms` (its clock); forget those out of the window."""
+        claims = self._claims.setdefault(key, deque())
+        claims.append((prefix, slots, at_ms))
+        self.confirmed(key, at_ms)
+        if len(self._claims) > MAX_LEDGER_TENANTS:
+            oldest = at_ms - self._window_ms
+            for stale in [k for k, claims in self._claims.items() if claims[-1][2] <= oldest]:
+                del self._claims[stale]
+                self._unsure.discard(stale)
+
+    def lost(self) -> None:
+        """Redis failed: what it acknowledged last may be gone (a primary died before its replica
+        had it), so every window's claims are written back with its next call."""
+        self._unsure.update(self._claims)
+
+    def replay(self, key: str) -> list[str | int]:
+        """The claims to send back with the next call of `key` (none while Redis was fine)."""
+        if key not in self._unsure:
+            return []
+        return [value for claim in self._claims.get(key, ()) for value in claim]
+
+    def confirmed(self, key: str, now_ms: int) -> None:
+        """A call of `key` succeeded at `now_ms`, with its replayed claims."""
+        self._unsure.discard(key)
+        claims = self._claims.get(key)
+        while claims and claims[0][2] <= now_ms - self._window_ms:
+            claims.popleft()
+
+
+class RateLimiter:
+    """Sliding-window limits per tenant, in Redis when it answers, else in this process.
+
+    `exact` (a Redis Cluster): while a tenant's shard is unreachable, refuse rather than admit
+    an in-process share, so a failover never lets a tenant past its limit.
+    """
+
+    def __init__(
+        self, client: AsyncRedis, window_seconds: int, workers: int = 1, exact: bool = False
+    ) -> None:
         self._client = client
         self._workers = workers
         self._window = window_seconds
+        self._exact = exact
         self._script = client.register_script(_SLIDING_WINDOW)
         self.local = LocalWindow(window_seconds)
+        self.ledger = ClaimLedger(window_seconds)
         self._leases: dict[str, Lease] = {}
         self._pid = os.getpid()
         self._serial = itertools.count()
@@ -177,17 +259,24 @@ class RateLimiter:
         wanted = 1 if previous is None else previous.next_size(limit, now)
         # Unique per claim across workers (pid) without the cost of a random token.
         prefix = f"{time.time_ns()}-{self._pid}-{next(self._serial)}"
+        key = window_key(tenant)
         try:
-            granted, count, reset_ms = await self._script(
-                keys=[f"{KEY_PREFIX}:{tenant}"],
-                args=[self._window * 1000, limit, prefix, wanted],
+            granted, count, reset_ms, now_ms = await self._script(
+                keys=[key],
+                args=[self._window * 1000, limit, prefix, wanted, *self.ledger.replay(key)],
             )
         except (RedisError, OSError) as error:
-            logger.debug("rate limit counted in-process: Redis unavailable (%s)", error)
+            self.ledger.lost()
             self._leases.pop(tenant, None)
+            if self._exact:
+                logger.debug("rate limit refused: the tenant's shard is unreachable (%s)", error)
+                return _decision(False, limit, limit, FAILOVER_RETRY_MS)
+            logger.debug("rate limit counted in-process: Redis unavailable (%s)", error)
             return self.local.hit(tenant, max(1, limit // self._workers))
         if not granted:
+            self.ledger.confirmed(key, int(now_ms))
             return _decision(False, limit, int(count), float(reset_ms))
+        self.ledger.record(key, prefix, int(granted), int(now_ms))
         lease = Lease(
             limit=limit,
             size=int(granted),

@@ -18,10 +18,9 @@ import datetime as dt
 import logging
 from collections import Counter, defaultdict
 
-import redis.asyncio as redis
-
 from wedsync.events.live import publish_counts
 from wedsync.events.store import StoredEvent
+from wedsync.redis_clients import AsyncRedis
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ GATHER_SECONDS = 0.002
 class LiveCounters:
     """Sums live-counter deltas of stored events and publishes them (leading and trailing edge)."""
 
-    def __init__(self, client: redis.Redis):
+    def __init__(self, client: AsyncRedis):
         self._client = client
         self._pending: defaultdict[tuple[str, dt.date], Counter[str]] = defaultdict(Counter)
         self._counted = asyncio.Event()

@@ -8,10 +8,16 @@ every platform subscription, in one pass that sends to each connection on the sp
 subscription, so each delivers every event to its own clients. The hub also keeps its held
 connections' objects out of the garbage collector's full passes (see `heap.py`).
 
+On a Redis Cluster (`wedsync.redis_clients`) the hub follows instead only the channels of the
+suppliers its dashboards watch, with sharded pub/sub (`serving.live.sharded`): each process
+receives its own tenants' deltas, not every event.
+
 Redis is best effort here, as on the ingest path: when the subscription breaks the hub logs,
 waits and subscribes again; clients keep their connections and get a fresh snapshot on reconnect.
 While Redis or Postgres is unreachable the feed says so (a `status` frame when the set changes,
-and `degraded` in every heartbeat) instead of going quiet or closing.
+and `degraded` in every heartbeat) instead of going quiet or closing. When the subscription is
+back the dashboards it carried get a `gap` frame: from when to when deltas may be missing from
+their live counts (the events themselves are in Postgres).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import asyncio
 import datetime as dt
 import itertools
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from urllib.parse import urlparse
@@ -27,23 +34,26 @@ from urllib.parse import urlparse
 import orjson
 import redis.asyncio as redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from serving.core.background import stop_background
 from serving.live.coalesce import Coalescer, SupplierDelta
 from serving.live.heap import ConnectionHeap
-from serving.live.messages import delta_frame, heartbeat_frame, status_frame
+from serving.live.messages import delta_frame, gap_frame, heartbeat_frame, status_frame
+from serving.live.sharded import PLATFORM, ShardedFeed
 from serving.live.subscription import Connection, Subscription
-from wedsync.events.live import CHANNEL_PREFIX, counter_key, live_counters
+from wedsync.events.live import channel, counter_key, live_counters, tagged_supplier
+from wedsync.redis_clients import AsyncRedis, async_client, is_cluster
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_PATTERN = f"{CHANNEL_PREFIX}*"
-_PREFIX_LENGTH = len(CHANNEL_PREFIX)
+CHANNEL_PATTERN = channel("*")
 RESUBSCRIBE_DELAY_SECONDS = 1.0
 HEARTBEAT_TICK_SECONDS = 1.0
 SNAPSHOT_CONNECTIONS = 16
 SNAPSHOT_WAIT_SECONDS = 10.0
+CARRY_POLL_SECONDS = 0.01
 
 
 def _where(redis_url: str) -> str:
@@ -70,8 +80,10 @@ class RealtimeHub:
         self._coalescer = Coalescer(coalesce_seconds)
         self._by_supplier: dict[str, set[Subscription]] = defaultdict(set)
         self._platform: set[Subscription] = set()
-        self._client: redis.Redis | None = None
+        self._client: AsyncRedis | None = None
         self._pubsub: PubSub | None = None
+        self._sharded: ShardedFeed | None = None
+        self._lost_at: float | None = None  # when the pattern subscription broke
         self._tasks: list[asyncio.Task[None]] = []
         self._flushes: dict[str, asyncio.TimerHandle] = {}
         self._subscribed = asyncio.Event()
@@ -86,9 +98,14 @@ class RealtimeHub:
         """The dependencies the feed cannot reach now (`postgres`, `redis`)."""
         return [
             name
-            for name, down in (("postgres", self.warehouse_down()), ("redis", self._redis_lost))
+            for name, down in (("postgres", self.warehouse_down()), ("redis", self.redis_lost))
             if down
         ]
+
+    @property
+    def redis_lost(self) -> bool:
+        """Whether the feed of any dashboard here is interrupted (its Redis or shard is down)."""
+        return self._redis_lost or bool(self._sharded and self._sharded.lost_since)
 
     @property
     def connections(self) -> int:
@@ -96,7 +113,7 @@ class RealtimeHub:
         return len(self._platform) + sum(len(subs) for subs in self._by_supplier.values())
 
     @property
-    def redis(self) -> redis.Redis:
+    def redis(self) -> AsyncRedis:
         """The hub's Redis client (for snapshots); only valid between `start` and `stop`."""
         if self._client is None:
             raise RuntimeError("the realtime hub is not started")
@@ -111,16 +128,29 @@ class RealtimeHub:
         """
         # Bounded: 10,000 dashboards connecting at once wait for a connection instead of
         # opening 10,000 to Redis (and timing out connecting).
-        pool = redis.BlockingConnectionPool.from_url(
-            self.redis_url,
-            max_connections=SNAPSHOT_CONNECTIONS,
-            timeout=SNAPSHOT_WAIT_SECONDS,
-            socket_connect_timeout=1.0,
-        )
-        self._client = redis.Redis.from_pool(pool)
-        self._pubsub = self._client.pubsub()
+        if is_cluster(self.redis_url):
+            cluster = async_client(self.redis_url, socket_connect_timeout=1.0)
+            assert isinstance(cluster, RedisCluster)
+            self._client = cluster
+            self._sharded = ShardedFeed(cluster, self.receive, self._resumed)
+            self._subscribed = self._sharded.subscribed
+            for supplier_id in self._by_supplier:
+                self._sharded.follow(supplier_id)
+            if self._platform:
+                self._sharded.follow(None)
+            listening = asyncio.create_task(self._sharded.run(), name="realtime-shards")
+        else:
+            pool = redis.BlockingConnectionPool.from_url(
+                self.redis_url,
+                max_connections=SNAPSHOT_CONNECTIONS,
+                timeout=SNAPSHOT_WAIT_SECONDS,
+                socket_connect_timeout=1.0,
+            )
+            self._client = redis.Redis.from_pool(pool)
+            self._pubsub = self._client.pubsub()
+            listening = asyncio.create_task(self._listen(self._pubsub), name="realtime-listen")
         self._tasks = [
-            asyncio.create_task(self._listen(self._pubsub), name="realtime-listen"),
+            listening,
             asyncio.create_task(self._heartbeat(), name="realtime-heartbeat"),
         ]
         try:
@@ -146,6 +176,7 @@ class RealtimeHub:
         if self._pubsub is not None:
             await self._pubsub.aclose()
             self._pubsub = None
+        self._sharded = None
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -156,11 +187,26 @@ class RealtimeHub:
         Frames wait until the subscription's `start` has sent the snapshot.
         """
         subscription = Subscription(supplier_id, connection, self.max_pending)
-        if supplier_id is None:
-            self._platform.add(subscription)
-        else:
-            self._by_supplier[supplier_id].add(subscription)
+        subscribers = self._platform if supplier_id is None else self._by_supplier[supplier_id]
+        if not subscribers and self._sharded is not None:
+            self._sharded.follow(supplier_id)
+        subscribers.add(subscription)
         return subscription
+
+    async def carrying(self, supplier_id: str | None, timeout: float = 1.0) -> bool:
+        """Wait (up to `timeout`) until Redis delivers the deltas a new subscription follows.
+
+        One Redis: at once (the pattern covers every supplier). A cluster subscribes to a
+        supplier's shard channel when its first dashboard here arrives; the route waits for that
+        before reading the snapshot, so no delta falls between the two.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._sharded is not None and not self._sharded.carries(supplier_id):
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(CARRY_POLL_SECONDS)
+        return True
 
     def unsubscribe(self, subscription: Subscription) -> None:
         """Forget a feed (the connection closed or was dropped); idempotent."""
@@ -171,8 +217,12 @@ class RealtimeHub:
         if subscription in subscribers:
             subscribers.remove(subscription)
             self._heap.closed()
-        if not subscribers and subscription.supplier_id is not None:
+        if subscribers:
+            return
+        if subscription.supplier_id is not None:
             self._by_supplier.pop(subscription.supplier_id, None)
+        if self._sharded is not None:
+            self._sharded.unfollow(subscription.supplier_id)
 
     async def snapshot(self, supplier_id: str | None, day: dt.date) -> dict[str, dict[str, int]]:
         """Live counters of `day` per supplier: one supplier's, or every supplier's for `None`."""
@@ -184,7 +234,7 @@ class RealtimeHub:
                 pipe.hgetall(key)
             hashes = await pipe.execute()
         return {
-            key.decode().split(":")[2]: {name.decode(): int(n) for name, n in counts.items()}
+            tagged_supplier(key): {name.decode(): int(n) for name, n in counts.items()}
             for key, counts in zip(keys, hashes, strict=True)
         }
 
@@ -209,7 +259,7 @@ class RealtimeHub:
         Every process hears every supplier; deciding on the channel name alone keeps the cost
         of the deltas nobody here watches to a dictionary lookup (no JSON decoding).
         """
-        return bool(self._platform) or channel[_PREFIX_LENGTH:].decode() in self._by_supplier
+        return bool(self._platform) or tagged_supplier(channel) in self._by_supplier
 
     def _flush(self, supplier_id: str) -> None:
         self._flushes.pop(supplier_id, None)
@@ -232,6 +282,15 @@ class RealtimeHub:
                     subscription.max_pending,
                 )
 
+    def _resumed(self, suppliers: list[str] | None, since: float) -> None:
+        """The feed of `suppliers` (None: all) is back: tell their dashboards what they missed."""
+        frame = gap_frame(since, time.time(), None if suppliers is None else sorted(suppliers))
+        if suppliers is None or PLATFORM in suppliers:
+            self._offer(frame, self._all_subscriptions())
+            return
+        followed = [s for supplier in suppliers for s in self._by_supplier.get(supplier, ())]
+        self._offer(frame, [*followed, *self._platform])
+
     def _all_subscriptions(self) -> list[Subscription]:
         return [*self._platform, *(s for subs in self._by_supplier.values() for s in subs)]
 
@@ -246,8 +305,12 @@ class RealtimeHub:
                     elif message["type"] == "psubscribe":
                         self._subscribed.set()
                         self._redis_lost = False
+                        if self._lost_at is not None:
+                            self._resumed(None, self._lost_at)
+                            self._lost_at = None
             except (RedisError, OSError) as error:
                 self._redis_lost = True
+                self._lost_at = self._lost_at or time.time()
                 # redis-py subscribes again by itself when the connection comes back.
                 logger.warning("live-feed subscription lost (%s); retrying", error)
                 await asyncio.sleep(RESUBSCRIBE_DELAY_SECONDS)

@@ -9,6 +9,10 @@ broadcast to 10,000 dashboards costs one `orjson.dumps`, not 10,000.
 - `{"type": "heartbeat", "sent_at": 1764064800.123, "degraded": []}`
 - `{"type": "status", "degraded": ["postgres"], "sent_at": 1764064800.123}` when a dependency
   goes or comes back (`degraded` names those down; the feed itself stays open)
+- `{"type": "gap", "from": 1764064790.5, "until": 1764064800.1, "suppliers": ["sup_000123"],
+   "sent_at": 1764064800.123}` when the feed of those suppliers (`null`: every supplier) is back
+  after its Redis (or, on a cluster, its shard) was lost: deltas in that span may be missing from
+  the live counts (the events are in Postgres)
 """
 
 from __future__ import annotations
@@ -49,3 +53,15 @@ def heartbeat_frame(degraded: list[str]) -> str:
 def status_frame(degraded: list[str]) -> str:
     """Sent to every connection when the set of unreachable dependencies changes."""
     return orjson.dumps({"type": "status", "degraded": degraded, "sent_at": time.time()}).decode()
+
+
+def gap_frame(since: float, until: float, suppliers: list[str] | None) -> str:
+    """The span (Unix seconds) in which the feed of `suppliers` (None: all) was interrupted."""
+    frame = {
+        "type": "gap",
+        "from": since,
+        "until": until,
+        "suppliers": suppliers,
+        "sent_at": time.time(),
+    }
+    return orjson.dumps(frame).decode()

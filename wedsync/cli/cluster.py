@@ -23,7 +23,8 @@ def up() -> None:
         f"API (4 processes)  http://127.0.0.1:{ports.api_lb}/\n"
         f"MLflow (2 servers) http://127.0.0.1:{ports.mlflow_lb}/\n"
         f"HAProxy stats      http://127.0.0.1:{ports.stats}/\n"
-        f"logs and pids      {cluster.supervisor.run_dir}\n"
+        + (f"Redis Cluster      {cluster.redis_url}\n" if cluster.redis_nodes else "")
+        + f"logs and pids      {cluster.supervisor.run_dir}\n"
         "Stop with `make cluster-down`."
     )
     if cluster.dagster is not None:

@@ -6,6 +6,9 @@ in Postgres, and two creating them at once would race), then HAProxy, which must
 of them UP through its health checks before `up()` returns. `wedsync cluster up/down/status`
 drives it from the command line; the kill tests drive it from Python and SIGKILL single servers
 under load.
+
+With `redis_cluster` (`WEDSYNC_CLUSTER_REDIS=cluster`) the topology first starts a 6-node Redis
+Cluster of its own (`redis_cluster.py`) and the API processes use it instead of the one Redis.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from wedsync.cluster.balancer import wait_until_up
 from wedsync.cluster.dagster import DagsterTopology, dagster_home
 from wedsync.cluster.processes import ClusterError, Supervisor
+from wedsync.cluster.redis_cluster import REDIS_MODE_VARIABLE, RedisClusterNodes
 from wedsync.cluster.topology import (
     ClusterPorts,
     Member,
@@ -45,6 +49,7 @@ class Cluster:
         with_mlflow: bool = True,
         mlflow_store_url: str | None = None,
         with_dagster: bool | None = None,
+        redis_cluster: bool | None = None,
     ) -> None:
         self.ports = ports or ClusterPorts.from_env()
         self.settings = settings or get_settings()
@@ -67,16 +72,25 @@ class Cluster:
             if with_dagster
             else None
         )
+        if redis_cluster is None:
+            redis_cluster = os.environ.get(REDIS_MODE_VARIABLE, "single") == "cluster"
+        #: The topology's own Redis Cluster, when the API runs on one (else the settings' Redis).
+        self.redis_nodes = RedisClusterNodes(self.ports, self.supervisor) if redis_cluster else None
 
     @property
     def api(self) -> list[Member]:
         """The API processes."""
         env = {
             "WEDSYNC_DATABASE_URL": self.settings.database_url,
-            "WEDSYNC_REDIS_URL": self.settings.redis_url,
+            "WEDSYNC_REDIS_URL": self.redis_url,
             **self.extra_env,
         }
         return api_members(self.ports, env)
+
+    @property
+    def redis_url(self) -> str:
+        """The Redis the API processes use: the topology's cluster, or the settings' server."""
+        return self.redis_nodes.url if self.redis_nodes else self.settings.redis_url
 
     @property
     def mlflow_artifacts(self) -> Path:
@@ -103,6 +117,8 @@ class Cluster:
             # must not stop a topology that was already serving.
             raise ClusterError(f"already running: {', '.join(running)} (stop it first)")
         try:
+            if self.redis_nodes:
+                self.redis_nodes.up()
             for member in self.api:
                 self.supervisor.start(member)
             if self.mlflow:

@@ -13,6 +13,9 @@ store). Ports come from one base port, so a developer, CI and a test each pick a
     base + 30       HAProxy: the Dagster UI (webservers: base + 30 + i; code server: base + 39)
 
 (base + 1 is left free: a private Redis for the block usually sits there.)
+
+    base + 50 + i   Redis Cluster node i (1..6), its cluster bus on port + 10000
+                    (`WEDSYNC_CLUSTER_REDIS=cluster`, see `redis_cluster.py`)
 """
 
 from __future__ import annotations
@@ -93,6 +96,9 @@ class ClusterPorts:
     def dagster_code_server(self) -> int:
         """The Dagster code server (gRPC)."""
         return self.base + 39
+    def redis_node(self, node: int) -> int:
+        """Redis Cluster node `node` (1-based); its cluster bus listens on this + 10000."""
+        return self.base + 50 + node
 
     def haproxy_env(self) -> dict[str, str]:
         """The variables `deploy/haproxy.cfg` expands."""

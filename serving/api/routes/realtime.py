@@ -247,6 +247,7 @@ async def _serve_feed(
     )
     stop_watching = _end_when_invalid(state, principal, credential, subscription)
     try:
+        await hub.carrying(subscription.supplier_id)
         try:
             snapshot = await _snapshot(hub, principal)
         except (RedisError, OSError):

@@ -317,6 +317,19 @@
     renderCounters();
   }
 
+  // The feed was interrupted (Redis, or its cluster shard, failed over) and is back: say which
+  // span the live counts may miss; the events themselves are in the warehouse.
+  function onGap(frame) {
+    const item = document.createElement("li");
+    item.className = "gap";
+    const time = document.createElement("time");
+    time.textContent = clock.format(new Date(frame.until * 1000));
+    const from = clock.format(new Date(frame.from * 1000));
+    item.append(time, `Live feed interrupted from ${from}: events in between may be missing from today's live counts (reports are unaffected).`);
+    $("live-feed").prepend(item);
+    while ($("live-feed").children.length > FEED_LIMIT) $("live-feed").lastChild.remove();
+  }
+
   async function connectLive() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     // The token travels as a subprotocol, not in the URL, so it never reaches an access log.
@@ -333,6 +346,7 @@
       if (frame.type === "snapshot") onSnapshot(frame);
       else if (frame.type === "delta") onDelta(frame);
       else if (frame.type === "heartbeat") setLiveState("live", true);
+      else if (frame.type === "gap") onGap(frame);
     });
     socket.addEventListener("close", () => {
       if (session?.socket !== socket) return; // signed out, or replaced

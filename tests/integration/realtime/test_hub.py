@@ -18,6 +18,7 @@ from tests.integration.realtime.conftest import (
     stored,
     unique_supplier,
 )
+from wedsync.events.live import channel
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -130,7 +131,7 @@ async def test_snapshot_holds_today_counters_per_supplier(
 
 async def test_a_malformed_publish_is_ignored(hub: RealtimeHub, live_redis: redis.Redis) -> None:
     dashboard = await follow(hub, SUPPLIER_A)
-    await live_redis.publish(f"wedsync:events:{SUPPLIER_A}", b"not json")
+    await live_redis.publish(channel(SUPPLIER_A), b"not json")
     await publish(live_redis, stored(SUPPLIER_A, "review_posted"))
     assert (await next_frame(dashboard))["events"] == 1
     assert hub.connections == 1

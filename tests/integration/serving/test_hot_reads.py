@@ -9,6 +9,7 @@ import pytest
 import redis
 from fastapi import FastAPI
 
+from serving.limits.ratelimit import window_key
 from tests.integration.serving.conftest import (
     PHOTOGRAPHER,
     VENUE,
@@ -126,7 +127,7 @@ async def test_the_hot_path_counts_against_the_limit_and_leaves_refusals_to_the_
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
     assert "professional tier" in answers[3].json()["detail"]
-    assert redis_db.zcard(f"wedsync:ratelimit:{PHOTOGRAPHER}") == 3
+    assert redis_db.zcard(window_key(PHOTOGRAPHER)) == 3
 
 
 async def test_with_postgres_down_a_cached_read_is_answered_stale_without_the_pool(

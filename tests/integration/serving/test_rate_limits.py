@@ -8,7 +8,7 @@ import httpx
 import pytest
 import redis
 
-from serving.limits.ratelimit import LEASE_SHARE
+from serving.limits.ratelimit import LEASE_SHARE, window_key
 from tests.integration.serving.conftest import (
     DEAD_REDIS_URL,
     FLORIST,
@@ -69,7 +69,7 @@ async def test_the_window_is_shared_by_every_worker_through_redis(
         ]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
-    assert redis_db.zcard(f"wedsync:ratelimit:{PHOTOGRAPHER}") == 3
+    assert redis_db.zcard(window_key(PHOTOGRAPHER)) == 3
 
 
 async def test_enterprise_and_platform_are_never_limited_nor_counted(
@@ -149,5 +149,5 @@ async def test_busy_tenants_lease_slots_and_the_limit_still_holds_across_workers
     assert allowed + len(refused) == len(answers)
     # Never over the limit; short of it by at most the slots each worker still held unused.
     assert limit - 2 * (limit // LEASE_SHARE) <= allowed <= limit
-    assert redis_db.zcard(f"wedsync:ratelimit:{PHOTOGRAPHER}") == limit
+    assert redis_db.zcard(window_key(PHOTOGRAPHER)) == limit
     assert all(a.headers["x-ratelimit-remaining"] == "0" for a in refused)

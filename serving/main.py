@@ -24,6 +24,7 @@ from serving.api.routes import (
     alerts,
     auth,
     couple_journey,
+    couple_predictions,
     couples,
     events,
     health,
@@ -174,6 +175,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         alerts,
         usage,
         predictions,
+        couple_predictions,
         couples,
         quality,
     ):

@@ -18,8 +18,8 @@ did (dbt_project/models/intermediate/int_enquiry_room.sql). The truth file knows
 - the expected unmet couples per wedding month on the same settled searches, against the
   truth's per month (Pearson's statistic under chi-squared's 99.9% point). The checks above
   pool months, so only this one sees demand put in the wrong month. It reads the searches,
-  not `market_gaps`' published markets: at the tests' scale (0.03) its few markets hold no
-  unmet couple in any month, truth and estimate alike, so a month shift there cannot show.
+  not `market_gaps`' published markets: at the tests' scale (0.03) its three markets hold
+  two unmet couples in all, too few for a month shift there to show.
 """
 
 from __future__ import annotations

@@ -7,12 +7,19 @@ beside its baseline refitted on everything older, so the figures are out of samp
 - satisfaction: predicted against real mean score by decile of the prediction, and for
   P(score >= 4) a reliability table and its ECE. The simulator's truth is its rating
   distribution (`RATING_SHARE`): the oracle that knows it is printed as the floor no model
-  can go under on these rows.
+  can go under on these rows;
+- what is served: `predictions.couple_budget` as the API reads it, against the couples' true
+  budgets (it must be no worse than every couple getting the median budget), and
+  `predictions.review_score` against the simulator's rating distribution (the bookings awaiting
+  a review have no rating yet, but the truth knows the distribution it will be drawn from).
+  These read the tables, not the champion, so a table scored wrongly or shuffled across rows
+  is caught (the held-out lines above re-score the champion and could not see it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -22,6 +29,8 @@ from sklearn.pipeline import Pipeline
 
 from ml.couple_budget import (
     COUPLE_BUDGET_MODEL,
+    FEATURES_TABLE,
+    absolute_error,
     budget_metrics,
     labelled_couples,
     read_couple_budget_features,
@@ -29,9 +38,11 @@ from ml.couple_budget import (
 from ml.evaluation import by_prediction_decile
 from ml.gated_model import GatedModelSpec, split_by_date
 from ml.registry import champion_version, load_version, use_tracking
+from ml.review_score import FEATURES_TABLE as REVIEW_FEATURES_TABLE
 from ml.review_score import (
     GOOD_SCORE,
     REVIEW_SCORE_MODEL,
+    SCORES,
     expected_score,
     good_review_probability,
     read_review_features,
@@ -104,6 +115,123 @@ def satisfaction_lines(bookings: pd.DataFrame, champion: Pipeline, version: str)
     ]
 
 
+#: The served figure may miss its yardstick by this many standard errors.
+STANDARD_ERRORS = 3.0
+
+_SERVED_BUDGETS = f"""
+select p.predicted_budget_gbp, f.budget_gbp::float8 as budget_gbp
+from predictions.couple_budget as p
+inner join {FEATURES_TABLE} as f using (couple_id)
+where f.budget_gbp is not null
+"""
+_SERVED_REVIEWS = """
+select count(*) as bookings, avg(expected_score) as expected_score,
+       avg(probability_good_review) as probability_good_review
+from predictions.review_score
+"""
+_REVIEWED_BOOKINGS = f"select count(*) from {REVIEW_FEATURES_TABLE} where rating is not null"
+
+
+@dataclass(frozen=True)
+class ServedCheck:
+    """One served figure against its yardstick: ok when it is not worse beyond noise."""
+
+    name: str
+    rows: int
+    served: float
+    yardstick: float
+    tolerance: float
+    #: True when the served figure may be anything below the yardstick (an error to beat),
+    #: False when it must match it either way (a calibrated mean).
+    one_sided: bool
+
+    @property
+    def ok(self) -> bool:
+        """Within tolerance of the yardstick (or better than it, when one-sided)."""
+        gap = self.served - self.yardstick
+        return gap <= self.tolerance if self.one_sided else abs(gap) <= self.tolerance
+
+
+def served_budgets_against_truth(conn: psycopg.Connection) -> ServedCheck | None:
+    """The served estimates' MAE on the couples whose true budget is known, against every
+    couple getting the median budget; a miss when worse by more than 3 standard errors of
+    the paired difference. None before the table is scored (or with no stated budgets)."""
+    cursor = conn.execute(_SERVED_BUDGETS)
+    rows = np.array(cursor.fetchall(), dtype=float).reshape(-1, 2)
+    if len(rows) < 2:
+        return None
+    predicted, budget = rows[:, 0], rows[:, 1]
+    served = absolute_error(budget, predicted)
+    median = absolute_error(budget, np.full(len(budget), np.median(budget)))
+    difference = served - median
+    return ServedCheck(
+        name="served couple budgets: MAE (GBP) vs every couple at the median",
+        rows=len(rows),
+        served=float(served.mean()),
+        yardstick=float(median.mean()),
+        tolerance=STANDARD_ERRORS * float(difference.std(ddof=1)) / np.sqrt(len(rows)),
+        one_sided=True,
+    )
+
+
+def served_reviews_against_truth(conn: psycopg.Connection) -> list[ServedCheck]:
+    """The served mean chance of a 4-5 star review and mean expected score against the
+    simulator's rating distribution, which every booking's review is drawn from. Tolerance:
+    3 standard errors of those figures estimated from the reviewed bookings a model learns
+    from. Empty before the table is scored."""
+    bookings, expected, probability = conn.execute(_SERVED_REVIEWS).fetchone() or (0, None, None)
+    reviewed = (conn.execute(_REVIEWED_BOOKINGS).fetchone() or (0,))[0]
+    if not bookings or not reviewed:
+        return []
+    shares = np.array([RATING_SHARE[int(score)] for score in SCORES])
+    good = float(shares[SCORES >= GOOD_SCORE].sum())
+    mean_score = float((SCORES * shares).sum())
+    score_spread = float(np.sqrt((shares * (SCORES - mean_score) ** 2).sum()))
+    return [
+        ServedCheck(
+            name=f"served P(score >= {GOOD_SCORE}) mean vs the simulator's",
+            rows=int(bookings),
+            served=float(probability),
+            yardstick=good,
+            tolerance=STANDARD_ERRORS * float(np.sqrt(good * (1 - good) / reviewed)),
+            one_sided=False,
+        ),
+        ServedCheck(
+            name="served expected score mean vs the simulator's",
+            rows=int(bookings),
+            served=float(expected),
+            yardstick=mean_score,
+            tolerance=STANDARD_ERRORS * score_spread / float(np.sqrt(reviewed)),
+            one_sided=False,
+        ),
+    ]
+
+
+def render_served(checks: list[ServedCheck]) -> list[str]:
+    """One line per served-table check, with its verdict."""
+    return [
+        f"  {check.name} (n={check.rows:,}): {check.served:,.3f} vs {check.yardstick:,.3f} "
+        f"(±{check.tolerance:,.3f}: {'ok' if check.ok else 'MISSED'})"
+        for check in checks
+    ]
+
+
+def served_lines(conn: psycopg.Connection) -> list[str]:
+    """The build summary's lines for the two served tables; says why when not available."""
+    try:
+        budget = served_budgets_against_truth(conn)
+        checks = ([] if budget is None else [budget]) + served_reviews_against_truth(conn)
+    except psycopg.Error as error:
+        conn.rollback()
+        return [f"Served couple predictions: not available ({error.diag.message_primary})"]
+    if not checks:
+        return ["Served couple predictions: not scored yet"]
+    return [
+        "Served couple predictions vs truth (the tables the API reads):",
+        *render_served(checks),
+    ]
+
+
 def couple_models_section() -> list[str]:
     """The build summary's lines for the two models; a part that cannot be computed says why."""
     settings = get_settings()
@@ -134,4 +262,5 @@ def couple_models_section() -> list[str]:
             except (ValueError, psycopg.Error) as error:
                 conn.rollback()
                 lines.append(f"{spec.registered_model}: not available ({error})")
+        lines += served_lines(conn)
     return lines

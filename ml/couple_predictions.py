@@ -2,7 +2,9 @@
 
 Both tables carry `supplier_id` - the supplier of the couple's first enquiry, the booked
 supplier - so `app.apply_row_level_security()` gives them the API role's grant and the
-per-supplier policy like every other predictions table.
+per-supplier policy like every other predictions table. Each row names the champion it was
+scored with (version, the candidate it is, and whether that is the baseline), so the API can
+say whether a served estimate comes from a model or from the yardstick the gate kept.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import psycopg
-from sklearn.pipeline import Pipeline
 
 from ml.couple_budget import predict_budget
+from ml.gated_model import Champion
 from ml.review_score import (
     SCORES,
     expected_score,
@@ -30,6 +32,8 @@ COUPLE_BUDGET_COLUMNS = (
     "first_enquiry_date",
     "predicted_budget_gbp",
     "model_version",
+    "model_candidate",
+    "champion_is_baseline",
     "scored_at",
 )
 COUPLE_BUDGET_DDL = """
@@ -40,8 +44,14 @@ create table if not exists predictions.couple_budget (
     first_enquiry_date   date             not null,
     predicted_budget_gbp double precision not null check (predicted_budget_gbp >= 0),
     model_version        text             not null,
+    model_candidate      text             not null,
+    champion_is_baseline boolean          not null,
     scored_at            timestamptz      not null
 );
+-- Tables scored before the champion was named on each row.
+alter table predictions.couple_budget
+    add column if not exists model_candidate text,
+    add column if not exists champion_is_baseline boolean;
 comment on column predictions.couple_budget.predicted_budget_gbp is
     'Estimated total wedding budget from what was known at the first enquiry (not the stated one).';
 comment on column predictions.couple_budget.supplier_id is
@@ -56,6 +66,8 @@ REVIEW_SCORE_COLUMNS = (
     "expected_score",
     "probability_good_review",
     "model_version",
+    "model_candidate",
+    "champion_is_baseline",
     "scored_at",
 )
 REVIEW_SCORE_DDL = """
@@ -68,25 +80,27 @@ create table if not exists predictions.review_score (
     probability_good_review double precision not null
                             check (probability_good_review between 0 and 1),
     model_version           text             not null,
+    model_candidate         text             not null,
+    champion_is_baseline    boolean          not null,
     scored_at               timestamptz      not null
 );
+alter table predictions.review_score
+    add column if not exists model_candidate text,
+    add column if not exists champion_is_baseline boolean;
 comment on column predictions.review_score.probability_good_review is
     'Probability the booking is reviewed 4 or 5 stars, from what was known when it was booked.';
 """
 
 
 def replace_couple_budgets(
-    conn: psycopg.Connection,
-    model: Pipeline,
-    couples: pd.DataFrame,
-    model_version: str,
-    scored_at: dt.datetime,
+    conn: psycopg.Connection, champion: Champion, couples: pd.DataFrame, scored_at: dt.datetime
 ) -> int:
     """Score every couple as at their first enquiry and replace the table; return rows written."""
     # scikit-learn refuses to predict zero rows.
-    predicted = predict_budget(model, couples) if len(couples) else np.empty(0)
+    predicted = predict_budget(champion.pipeline, couples) if len(couples) else np.empty(0)
+    scored_by = (champion.version, champion.candidate, champion.is_baseline, scored_at)
     rows = (
-        (couple, supplier, first_date.date(), float(budget), model_version, scored_at)
+        (couple, supplier, first_date.date(), float(budget), *scored_by)
         for couple, supplier, first_date, budget in zip(
             couples["couple_id"],
             couples["first_supplier_id"],
@@ -99,16 +113,15 @@ def replace_couple_budgets(
 
 
 def replace_review_scores(
-    conn: psycopg.Connection,
-    model: Pipeline,
-    bookings: pd.DataFrame,
-    model_version: str,
-    scored_at: dt.datetime,
+    conn: psycopg.Connection, champion: Champion, bookings: pd.DataFrame, scored_at: dt.datetime
 ) -> int:
     """Score the bookings given (those awaiting a review) and replace the table."""
     distribution = (
-        predict_score_distribution(model, bookings) if len(bookings) else np.empty((0, len(SCORES)))
+        predict_score_distribution(champion.pipeline, bookings)
+        if len(bookings)
+        else np.empty((0, len(SCORES)))
     )
+    scored_by = (champion.version, champion.candidate, champion.is_baseline, scored_at)
     rows = (
         (
             booking,
@@ -116,8 +129,7 @@ def replace_review_scores(
             None if pd.isna(wedding) else wedding.date(),
             float(score),
             float(probability),
-            model_version,
-            scored_at,
+            *scored_by,
         )
         for booking, supplier, wedding, score, probability in zip(
             bookings["booking_id"],

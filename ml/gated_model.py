@@ -291,3 +291,36 @@ def train_and_register_gated(
         set_alias(client, decision, version, spec.registered_model)
         mlflow.set_tags({"promotion_alias": decision.alias, "promotion": decision.reason})
     return PublishedGatedModel(run.info.run_id, version, training, decision)
+
+
+@dataclass(frozen=True)
+class Champion:
+    """The version a prediction table is scored with, and what it is: the candidate the
+    training chose and whether that is the spec's baseline (the gate kept the yardstick)."""
+
+    registered_model: str
+    version: str
+    candidate: str
+    baseline: str
+    pipeline: Pipeline
+
+    @property
+    def is_baseline(self) -> bool:
+        """True when the champion is the baseline itself (median, prior): no model beat it."""
+        return self.candidate == self.baseline
+
+
+def load_champion(spec: GatedModelSpec, client: MlflowClient) -> Champion | None:
+    """The spec's champion with the candidate its run logged; None before the first one."""
+    version = champion_version(client, spec.registered_model)
+    if version is None:
+        return None
+    registered = client.get_model_version(spec.registered_model, version)
+    params = client.get_run(str(registered.run_id)).data.params
+    return Champion(
+        registered_model=spec.registered_model,
+        version=version,
+        candidate=params["model"],
+        baseline=params.get("baseline", spec.baseline),
+        pipeline=load_version(version, spec.registered_model),
+    )

@@ -49,9 +49,9 @@ METRICS_MARTS = (
 class MartsNotBuilt(LookupError):
     """A mart the answer needs does not exist yet (the API answers 503)."""
 
-    def __init__(self, missing: list[str]):
+    def __init__(self, missing: list[str], schema: str = "marts"):
         super().__init__(
-            f"analytics not built yet: {', '.join('marts.' + m for m in missing)} missing "
+            f"analytics not built yet: {', '.join(f'{schema}.{m}' for m in missing)} missing "
             "(run `make build`, or materialize the dbt assets in Dagster)"
         )
 

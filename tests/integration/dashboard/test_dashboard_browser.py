@@ -18,11 +18,13 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
+import psycopg
 import pytest
 import redis
 from playwright.sync_api import Page, expect, sync_playwright
 
 from benchmarks.ingest import wait_until_ready
+from tests.issue14_marts import create_issue14_tables
 from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
 from wedsync.api_keys import create_api_key
 from wedsync.settings import REPO_ROOT, get_settings
@@ -40,7 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# Db 6 of whichever Redis the settings point at (as the serving tests use db 5).
+# Redis db 6 on whichever server the settings point at (configured or embedded).
 REDIS_URL = urlparse(get_settings().redis_url)._replace(path="/6").geturl()
 ARTIFACTS = REPO_ROOT / "artifacts"
 # Pub/sub channels are shared by every Redis db: ids no other test run publishes for.
@@ -97,63 +99,23 @@ insert into predictions.pipeline_value values
 insert into marts.lead_funnel values
     ('{photographer}', '2026-05-01', 900, 40, 25, 10),
     ('{florist}', '2026-05-01', 9000, 500, 400, 200);
--- Market gaps of London photographers (two months) and Scottish florists; both capacities.
-create table marts.market_gaps (
-    wedding_month date, vendor_type text, region text, is_peak_season boolean,
-    bank_holiday_weekends integer, suppliers bigint, saturday_places bigint,
-    saturday_bookings bigint, free_saturday_places bigint, saturday_fill_rate numeric,
-    full_supplier_dates bigint, enquiries bigint, couples bigint, bookings bigint,
-    no_room_enquiries numeric, no_room_share numeric, unmet_couples numeric,
-    unmet_share numeric, unmet_rank integer, holiday_weekend_enquiries bigint,
-    holiday_weekend_no_room_share numeric);
+"""
+)
+# Issue 14's tables (tests/issue14_marts.py) hold the London photographer's rows; these are
+# the Scottish florist's market gaps, capacity and journey cells.
+FLORIST_ISSUE14_ROWS = """
 insert into marts.market_gaps values
-    ('2027-05-01', 'photographer', 'london', true, 2, 6, 30, 12, 18, 0.4, 3, 80, 60, 20,
-     4.5, 0.0563, 2.1, 0.035, 2, 9, 0.2),
-    ('2027-08-01', 'photographer', 'london', true, 1, 6, 24, 20, 4, 0.8333, 9, 120, 90, 22,
-     14.25, 0.1188, 8.4, 0.0933, 1, 5, 0.3),
     ('2027-06-01', 'florist', 'scotland', true, 0, 5, 60, 15, 45, 0.25, 1, 70, 50, 15,
      1, 0.0143, 0.5, 0.01, 1, 0, null);
-create table marts.supplier_capacity (
-    supplier_id text, vendor_type text, region text, weddings_per_date integer,
-    as_of_date date, last_season_start date, next_season_start date,
-    last_season_saturdays bigint, last_season_saturday_bookings bigint,
-    last_season_fill_rate numeric, next_season_saturdays bigint,
-    next_season_saturday_bookings bigint, next_season_fill_rate numeric,
-    next_season_open_saturdays bigint, busiest_saturdays date[],
-    open_busiest_saturdays date[], open_bank_holiday_saturdays date[]);
 insert into marts.supplier_capacity values
-    ('{photographer}', 'photographer', 'london', 2, '2026-11-30', '2026-04-01', '2027-04-01',
-     26, 31, 0.5962, 26, 9, 0.1731, 19, '{{2027-08-07,2027-06-12}}', '{{2027-06-12}}',
-     '{{2027-05-29}}'),
-    ('{florist}', 'florist', 'scotland', 3, '2026-11-30', '2026-04-01', '2027-04-01',
-     26, 70, 0.8974, 26, 30, 0.3846, 20, '{{}}', '{{}}', '{{}}');
--- The couple's journey of London photographers (two budget bands), photographers nationally
--- and Scottish florists.
-create table marts.couple_journey (
-    dimension text, band text, band_from integer, vendor_type text, region text,
-    suppliers bigint, couples bigint, bookings bigint, rated_bookings bigint,
-    mean_review_score numeric, review_score_ci_low numeric, review_score_ci_high numeric,
-    upper_price_band_bookings bigint, upper_price_band_share numeric,
-    upper_price_band_ci_low numeric, upper_price_band_ci_high numeric,
-    mean_booking_value_gbp numeric, booking_value_ci_low_gbp numeric,
-    booking_value_ci_high_gbp numeric, horizon_days integer, settled_bookings bigint,
-    mean_days_to_booking numeric, days_to_booking_ci_low numeric,
-    days_to_booking_ci_high numeric);
+    (%(florist)s, 'florist', 'scotland', 3, '2026-11-30', '2026-04-01', '2027-04-01',
+     26, 70, 0.8974, 26, 30, 0.3846, 20, '{}', '{}', '{}');
 insert into marts.couple_journey values
-    ('budget', '20000-39999', 20000, 'photographer', 'london', 6, 30, 30, 28, 4.4, 4.1, 4.7,
-     12, 0.4, 0.2459, 0.5774, 2400, 2100, 2700, 365, 20, 35.5, 28.1, 42.9),
-    ('budget', '0-9999', 0, 'photographer', 'london', 5, 20, 20, 18, 4.2, 3.8, 4.6,
-     2, 0.1, 0.0279, 0.3010, 1300, 1100, 1500, 365, 15, 30.2, 22.0, 38.4),
-    ('all', 'all', null, 'photographer', 'london', 7, 55, 60, 52, 4.3, 4.1, 4.5,
-     16, 0.2667, 0.1714, 0.3897, 1900, 1700, 2100, 365, 40, 33.0, 28.0, 38.0),
     ('budget', '40000+', 40000, 'florist', 'scotland', 5, 9, 9, 9, 4.8, 4.5, 5.1,
      6, 0.6667, 0.3542, 0.8794, 3100, 2500, 3700, 365, 7, 90.25, 60.5, 120.0),
-    ('all', 'all', null, 'photographer', 'all', 40, 300, 320, 300, 4.35, 4.25, 4.45,
-     90, 0.2813, 0.2347, 0.3330, 2000, 1900, 2100, 365, 250, 38.2, 35.0, 41.4),
     ('all', 'all', null, 'florist', 'scotland', 6, 25, 25, 25, 4.7, 4.5, 4.9,
      10, 0.4, 0.2340, 0.5926, 2300, 1900, 2700, 365, 18, 90.25, 70.5, 110.0);
 """
-)
 
 # The vendor network (issue 14): the photographer's two partners, one a referral partner, and
 # the florist's one (never on the photographer's dashboard).
@@ -197,6 +159,8 @@ def api() -> Iterator[RunningApi]:
         with connect(url) as conn:
             apply_schema(conn)
             conn.execute(MARTS.format(photographer=PHOTOGRAPHER, florist=FLORIST))
+            create_issue14_tables(conn, PHOTOGRAPHER, FLORIST)
+            psycopg.ClientCursor(conn).execute(FLORIST_ISSUE14_ROWS, {"florist": FLORIST})
             conn.commit()
             keys = {
                 "platform": create_api_key(conn, None, "platform", "browser test"),
@@ -467,3 +431,45 @@ def test_the_vendor_network_panel_shows_the_suppliers_own_referral_partners(
     page.fill("#network-supplier", "sup_999999")
     page.click("#network-form button[type=submit]")
     expect(page.locator("#network-note")).to_have_text("No supplier sup_999999.")
+
+
+def test_the_couple_predictions_panel_shows_the_suppliers_own_and_names_the_champion(
+    page: Page, api: RunningApi
+) -> None:
+    sign_in(page, api, api.keys[PHOTOGRAPHER])
+
+    expect(page.locator("#couple-budget-summary")).to_have_text(
+        "3 couples · median estimated budget £24,000 (middle half £21,000 to £27,000)"
+    )
+    expect(page.locator("#couple-budget-rows tbody tr td:first-child")).to_have_text(
+        ["cpl_000102", "cpl_000101", "cpl_000103"]
+    )
+    expect(page.locator("#couple-budget-rows tbody tr").first).to_contain_text("£24,000")
+    expect(page.locator("#couple-budget-model")).to_have_text(
+        "couple_budget_at_first_enquiry v2, champion (gradient_boosting), promoted because it"
+        " beat the baseline on held-out data."
+    )
+    expect(page.locator("#review-score-summary")).to_have_text(
+        "2 bookings awaiting a review · expected score 4.31 · 86.0% chance of 4-5 stars on average"
+    )
+    expect(page.locator("#review-score-rows tbody tr")).to_have_count(2)
+    expect(page.locator("#review-score-rows tbody tr").nth(1)).to_contain_text("not set")
+    # The review champion is the prior the gate kept: the panel says so.
+    expect(page.locator("#review-score-model")).to_have_text(
+        "review_score_at_booking v1, champion: the prior baseline, because no model has beaten it"
+        " yet (every booking gets the past share of each score)."
+    )
+    card = page.locator("#couple-predictions-card").inner_text()
+    assert "cpl_000201" not in card and "bkg_0000201" not in card
+    page.locator("#couple-predictions-card").screenshot(
+        path=str(ARTIFACTS / "dashboard-couple-predictions.png")
+    )
+
+    # The platform sees every supplier's couples: the florist's £60,000 couple is the newest.
+    page.click("#sign-out")
+    sign_in(page, api, api.keys["platform"])
+    expect(page.locator("#couple-budget-summary")).to_have_text(
+        "4 couples · median estimated budget £27,000 (middle half £22,500 to £37,500)"
+    )
+    expect(page.locator("#couple-budget-rows tbody tr").first).to_contain_text("cpl_000201")
+    expect(page.locator("#review-score-rows tbody tr")).to_have_count(3)

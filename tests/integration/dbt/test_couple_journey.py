@@ -7,12 +7,6 @@ with pandas, and the estimates held against the simulator's truth (ml.couple_jou
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import tempfile
-from collections.abc import Iterator
-
 import numpy as np
 import pandas as pd
 import psycopg
@@ -25,16 +19,11 @@ from ml.couple_journey_truth import (
     price_band_against_truth,
     true_bookings,
 )
-from orchestration.defs.dbt.resources import VENV_DBT, dbt_profile_env
-from tests.integration.dbt.conftest import AS_OF, LoadedWarehouse
+from tests.integration.dbt.built_marts import MIN_SUPPLIERS, dbt_build, perturbed, read_frame
+from tests.integration.dbt.conftest import LoadedWarehouse
 from wedsync.exports import truth_dir
-from wedsync.settings import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.integration
-
-#: dbt's `benchmark_min_suppliers` for this build: at this scale (30 suppliers) no cell has
-#: the production 5, so 2 makes the rule decide something.
-MIN_BOOKED_SUPPLIERS = 2
 
 _BOOKINGS = """
 select supplier_id, couple_id, vendor_type, region, budget_gbp::float8 as budget_gbp,
@@ -46,37 +35,16 @@ from intermediate.int_journey_bookings
 """
 
 
-def _frame(database_url: str, query: str) -> pd.DataFrame:
-    with psycopg.connect(database_url) as conn:
-        cursor = conn.execute(query)
-        return pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description or []])
-
-
 @pytest.fixture(scope="module")
-def journey_mart(loaded_warehouse: LoadedWarehouse) -> Iterator[str]:
+def journey_mart(loaded_warehouse: LoadedWarehouse) -> str:
     """`dbt build` of couple_journey and its parents, as of the simulation."""
-    url = loaded_warehouse.database_url
-    env = {**os.environ, **dbt_profile_env(url)}
-    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    with tempfile.TemporaryDirectory() as target:
-        subprocess.run(
-            [
-                VENV_DBT, "--quiet", "build", *project, "--target", "prod",
-                "--target-path", target, "-s", "+couple_journey",
-                "--indirect-selection", "cautious",
-                "--vars", json.dumps(
-                    {"as_of": AS_OF.isoformat(), "benchmark_min_suppliers": MIN_BOOKED_SUPPLIERS}
-                ),
-            ],
-            env=env,
-            check=True,
-        )  # fmt: skip
-    yield url
+    dbt_build(loaded_warehouse.database_url, "+couple_journey")
+    return loaded_warehouse.database_url
 
 
 @pytest.fixture(scope="module")
 def bookings(journey_mart: str) -> pd.DataFrame:
-    return _frame(journey_mart, _BOOKINGS)
+    return read_frame(journey_mart, _BOOKINGS)
 
 
 def _expected_cells(bookings: pd.DataFrame) -> pd.DataFrame:
@@ -102,13 +70,13 @@ def _expected_cells(bookings: pd.DataFrame) -> pd.DataFrame:
         mean_value=("booking_value_gbp", "mean"),
         value_sd=("booking_value_gbp", "std"),
     ).reset_index()
-    return frame[frame["suppliers"] >= MIN_BOOKED_SUPPLIERS]
+    return frame[frame["suppliers"] >= MIN_SUPPLIERS]
 
 
 def test_cells_are_published_only_with_enough_booked_suppliers_and_intervals_hold(
     journey_mart: str, bookings: pd.DataFrame
 ) -> None:
-    mart = _frame(journey_mart, "select * from marts.couple_journey")
+    mart = read_frame(journey_mart, "select * from marts.couple_journey")
     expected = _expected_cells(bookings)
     key = ["dimension", "band", "vendor_type", "region"]
     assert set(map(tuple, mart[key].to_numpy())) == set(map(tuple, expected[key].to_numpy()))
@@ -151,3 +119,56 @@ def test_days_to_booking_and_price_bands_follow_the_truth(
     bands = price_band_against_truth(bookings, real)
     assert set(bands["dimension"]) == {"budget", "guest"}
     assert bands["ok"].mean() >= 0.8, bands[~bands["ok"]].to_dict("records")
+
+
+# Each check once more on built rows perturbed as a plausible bug would (inside a rolled-back
+# transaction): the acceptance above (80% of the groups within tolerance) must now fail.
+JOURNEY = "intermediate.int_journey_bookings"
+#: The share of groups each journey check must find within tolerance (as above).
+GROUPS_WITHIN = 0.8
+
+
+def _journey_reports(
+    conn: psycopg.Connection, landing: LoadedWarehouse
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(days, price bands) against the truth, as the build summary computes them."""
+    real = true_bookings(conn, truth_dir(landing.landing_dir))
+    assert real is not None
+    cursor = conn.execute(_BOOKINGS)
+    seen = pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description or []])
+    return days_against_truth(seen, real), price_band_against_truth(seen, real)
+
+
+def test_the_days_check_misses_days_to_booking_a_fortnight_late(
+    journey_mart: str, loaded_warehouse: LoadedWarehouse
+) -> None:
+    """Days counted from the couple's first enquiry to this supplier (not to any) would run
+    late; here every settled booking's days are offset by 14."""
+    late = (
+        f"update {JOURNEY} set horizon_days_to_booking = horizon_days_to_booking + 14"
+        " where horizon_days_to_booking is not null"
+    )
+    with perturbed(journey_mart, JOURNEY, late) as conn:
+        days, _ = _journey_reports(conn, loaded_warehouse)
+    assert days["ok"].mean() < GROUPS_WITHIN, days.to_dict("records")
+
+
+def test_the_price_band_check_misses_budgets_shuffled_across_couples(
+    journey_mart: str, loaded_warehouse: LoadedWarehouse
+) -> None:
+    """Budget bands joined to the wrong couple: every band's premium share drifts to the mean."""
+    shuffled = f"""
+    with budgets as (
+        select budget_band, row_number() over (order by md5(couple_id || supplier_id)) as n
+        from {JOURNEY}
+    ), bookings as (
+        select ctid as row_id, row_number() over (order by couple_id, supplier_id) as n
+        from {JOURNEY}
+    )
+    update {JOURNEY} as j set budget_band = budgets.budget_band
+    from bookings inner join budgets using (n) where j.ctid = bookings.row_id
+    """
+    with perturbed(journey_mart, JOURNEY, shuffled) as conn:
+        _, bands = _journey_reports(conn, loaded_warehouse)
+    budget = bands[bands["dimension"] == "budget"]
+    assert budget["ok"].mean() < GROUPS_WITHIN, budget.to_dict("records")

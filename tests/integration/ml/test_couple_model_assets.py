@@ -24,7 +24,9 @@ from ml.review_score import FEATURES_TABLE as REVIEW_FEATURES_TABLE
 from ml.review_score import REVIEW_SCORE_MODEL
 from orchestration.defs.ml.couple_model_assets import (
     COUPLE_BUDGET_MODEL_KEY,
+    COUPLE_BUDGET_PREDICTIONS,
     REVIEW_SCORE_MODEL_KEY,
+    REVIEW_SCORE_PREDICTIONS,
     couple_model_assets,
 )
 from orchestration.defs.ml.definitions import defs
@@ -127,8 +129,17 @@ def test_both_models_pass_the_gate_only_when_better_and_score_their_tables(
     )
     first = dg.materialize(couple_model_assets, resources=resources)
     assert first.success
-    for key in specs:
-        assert materialization_metadata(first, key)["alias"].value == CHAMPION
+    scored_tables = {
+        COUPLE_BUDGET_MODEL_KEY: COUPLE_BUDGET_PREDICTIONS,
+        REVIEW_SCORE_MODEL_KEY: REVIEW_SCORE_PREDICTIONS,
+    }
+    for key, spec in specs.items():
+        trained = materialization_metadata(first, key)
+        assert trained["alias"].value == CHAMPION
+        # The scoring asset names the candidate its champion is, and whether it is the baseline.
+        scored = materialization_metadata(first, scored_tables[key])
+        assert scored["model_candidate"].value == trained["model"].value
+        assert scored["champion_is_baseline"].value == (trained["model"].value == spec.baseline)
 
     _write_features(database_url, couples, bookings)
     better = dg.materialize(couple_model_assets, resources=resources)
@@ -158,7 +169,8 @@ def test_both_models_pass_the_gate_only_when_better_and_score_their_tables(
         apply_schema(conn)
         apply_tenancy(conn)
         budgets = conn.execute(
-            "select count(*), array_agg(distinct model_version), min(predicted_budget_gbp) "
+            "select count(*), array_agg(distinct model_version), min(predicted_budget_gbp), "
+            "array_agg(distinct (model_candidate, champion_is_baseline)::text) "
             "from predictions.couple_budget"
         ).fetchone()
         reviews = conn.execute(
@@ -175,6 +187,7 @@ def test_both_models_pass_the_gate_only_when_better_and_score_their_tables(
         ).fetchall()
     assert budgets is not None and reviews is not None
     assert budgets[:2] == (COUPLES, ["2"]) and budgets[2] >= 0
+    assert budgets[3] == ["(gradient_boosting,f)"]
     assert reviews[:2] == (int(bookings["rating"].isna().sum()), ["2"])
     assert 0 <= reviews[2] <= reviews[3] <= 1
     assert secured == [("couple_budget", True, True), ("review_score", True, True)]

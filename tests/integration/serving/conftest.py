@@ -18,6 +18,7 @@ from serving.core.config import ServingConfig
 from serving.limits.wedding_day import uk_today
 from serving.main import create_app
 from serving.security.tenancy import apply_tenancy
+from tests.issue14_marts import create_issue14_tables
 from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
@@ -120,71 +121,24 @@ insert into predictions.pipeline_value values
 )
 
 
-# Market gaps and capacity (issue 14), as dbt publishes them: London photographers (two
-# months) and Welsh venues; the photographer's and the venue's capacity rows (row-level
-# security keeps each to its supplier).
-MARKET_MARTS_DDL = """
-create table marts.market_gaps (
-    wedding_month date, vendor_type text, region text, is_peak_season boolean,
-    bank_holiday_weekends integer, suppliers bigint, saturday_places bigint,
-    saturday_bookings bigint, free_saturday_places bigint, saturday_fill_rate numeric(6, 4),
-    full_supplier_dates bigint, enquiries bigint, couples bigint, bookings bigint,
-    no_room_enquiries numeric(12, 2), no_room_share numeric(6, 4), unmet_couples numeric(12, 2),
-    unmet_share numeric(6, 4), unmet_rank integer, holiday_weekend_enquiries bigint,
-    holiday_weekend_no_room_share numeric(6, 4));
+# Issue 14's tables (tests/issue14_marts.py) hold the London photographer's rows; these are
+# the Welsh venue's: its market's gaps and its capacity (row-level security keeps each
+# capacity row to its supplier), its budget and guest-count cells, and a London caterer band
+# (another vendor type in the photographer's region) with caterers nationally.
+VENUE_ISSUE14_ROWS = """
 insert into marts.market_gaps values
-    ('2027-05-01', 'photographer', 'london', true, 2, 6, 30, 12, 18, 0.4, 3, 80, 60, 20,
-     4.5, 0.0563, 2.1, 0.035, 2, 9, 0.2),
-    ('2027-08-01', 'photographer', 'london', true, 1, 6, 24, 20, 4, 0.8333, 9, 120, 90, 22,
-     14.25, 0.1188, 8.4, 0.0933, 1, 5, 0.3),
     ('2027-06-01', 'venue', 'wales', true, 0, 5, 20, 15, 5, 0.75, 15, 70, 50, 15,
      10, 0.1429, 6, 0.12, 1, 0, null);
-create table marts.supplier_capacity (
-    supplier_id text, vendor_type text, region text, weddings_per_date integer,
-    as_of_date date, last_season_start date, next_season_start date,
-    last_season_saturdays bigint, last_season_saturday_bookings bigint,
-    last_season_fill_rate numeric(6, 4), next_season_saturdays bigint,
-    next_season_saturday_bookings bigint, next_season_fill_rate numeric(6, 4),
-    next_season_open_saturdays bigint, busiest_saturdays date[],
-    open_busiest_saturdays date[], open_bank_holiday_saturdays date[]);
 insert into marts.supplier_capacity values
-    ('sup_000001', 'photographer', 'london', 2, '2026-11-30', '2026-04-01', '2027-04-01',
-     26, 31, 0.5962, 26, 9, 0.1731, 19, '{2027-08-07,2027-06-12}', '{2027-06-12}',
-     '{2027-05-29}'),
     ('sup_000002', 'venue', 'wales', 1, '2026-11-30', '2026-04-01', '2027-04-01',
      26, 20, 0.7692, 26, 11, 0.4231, 15, '{2027-07-03}', '{}', '{}');
-"""
-
-
-# The couple's journey (issue 14), as dbt publishes it: London photographers by budget band
-# and overall, a London caterer band (another vendor type in the photographer's region),
-# Welsh venues by budget and guest count, and photographers and caterers nationally.
-JOURNEY_MARTS_DDL = """
-create table marts.couple_journey (
-    dimension text, band text, band_from integer, vendor_type text, region text,
-    suppliers bigint, couples bigint, bookings bigint, rated_bookings bigint,
-    mean_review_score numeric, review_score_ci_low numeric, review_score_ci_high numeric,
-    upper_price_band_bookings bigint, upper_price_band_share numeric,
-    upper_price_band_ci_low numeric, upper_price_band_ci_high numeric,
-    mean_booking_value_gbp numeric, booking_value_ci_low_gbp numeric,
-    booking_value_ci_high_gbp numeric, horizon_days integer, settled_bookings bigint,
-    mean_days_to_booking numeric, days_to_booking_ci_low numeric,
-    days_to_booking_ci_high numeric);
 insert into marts.couple_journey values
-    ('budget', '20000-39999', 20000, 'photographer', 'london', 6, 30, 30, 28, 4.4, 4.1, 4.7,
-     12, 0.4, 0.2459, 0.5774, 2400, 2100, 2700, 365, 20, 35.5, 28.1, 42.9),
-    ('budget', '0-9999', 0, 'photographer', 'london', 5, 20, 20, 18, 4.2, 3.8, 4.6,
-     2, 0.1, 0.0279, 0.3010, 1300, 1100, 1500, 365, 15, 30.2, 22.0, 38.4),
-    ('all', 'all', null, 'photographer', 'london', 7, 55, 60, 52, 4.3, 4.1, 4.5,
-     16, 0.2667, 0.1714, 0.3897, 1900, 1700, 2100, 365, 40, 33.0, 28.0, 38.0),
     ('guest_count', '100-149', 100, 'caterer', 'london', 5, 12, 12, 10, 4.0, 3.5, 4.5,
      5, 0.4167, 0.1933, 0.6805, 5200, 4400, 6000, 365, 9, 60.1, 41.0, 79.2),
     ('budget', '10000-19999', 10000, 'venue', 'wales', 5, 15, 15, 15, 4.6, 4.3, 4.9,
      3, 0.2, 0.0705, 0.4519, 7000, 6000, 8000, 365, 10, 20.5, 12.0, 29.0),
     ('guest_count', '50-99', 50, 'venue', 'wales', 5, 15, 15, 15, 4.6, 4.3, 4.9,
      3, 0.2, 0.0705, 0.4519, 7000, 6000, 8000, 365, 10, 20.5, 12.0, 29.0),
-    ('all', 'all', null, 'photographer', 'all', 40, 300, 320, 300, 4.35, 4.25, 4.45,
-     90, 0.2813, 0.2347, 0.3330, 2000, 1900, 2100, 365, 250, 38.2, 35.0, 41.4),
     ('all', 'all', null, 'caterer', 'all', 30, 200, 200, 190, 4.1, 4.0, 4.2,
      70, 0.35, 0.2868, 0.4187, 5000, 4700, 5300, 365, 150, 58.0, 52.0, 64.0);
 """
@@ -193,7 +147,7 @@ insert into marts.couple_journey values
 @pytest.fixture
 def insight_marts(marts: str) -> str:
     """The marts plus demand, benchmarks, alerts, bookings, suppliers, pipeline value, market
-    gaps, capacity and the couple's journey.
+    gaps, capacity, the couple's journey and the couple-budget and review-score predictions.
 
     The venue has a confirmed wedding tomorrow (wedding-day priority); the photographer's
     booking today was cancelled (no priority).
@@ -205,8 +159,8 @@ def insight_marts(marts: str) -> str:
         psycopg.ClientCursor(conn).execute(
             INSIGHT_MARTS_DDL, {**dates, "soon": today + dt.timedelta(days=3)}
         )
-        conn.execute(MARKET_MARTS_DDL)
-        conn.execute(JOURNEY_MARTS_DDL)
+        create_issue14_tables(conn, PHOTOGRAPHER, VENUE)
+        conn.execute(VENUE_ISSUE14_ROWS)
         after_dbt_build(conn)
     return marts
 

@@ -1,6 +1,6 @@
 """The couple's journey (issue 14): tenancy, tiers, cache and ETag, 503 before the build.
 
-The mart's rows are the serving fixtures' (`JOURNEY_MARTS_DDL` in conftest.py, part of
+The mart's rows are tests/issue14_marts.py's and the venue's in conftest.py (part of
 `insight_marts`); another supplier's id is refused in test_isolation.py with every route."""
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ ANOTHER_SUPPLIERS = (
     ("get", f"/api/suppliers/{VENUE}/network", {}),
     ("get", "/api/alerts/wedding-day", {"supplier_id": VENUE}),
     ("get", "/api/usage", {"supplier_id": VENUE}),
+    ("get", "/api/predictions/couple-budget", {"supplier_id": VENUE}),
+    ("get", "/api/predictions/review-score", {"supplier_id": VENUE}),
 )
 
 

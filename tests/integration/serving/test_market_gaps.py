@@ -1,6 +1,6 @@
 """Market gaps and capacity (issue 14): tenancy, tiers, cache and ETag, 503 before the build.
 
-The marts' rows are the serving fixtures' (`MARKET_MARTS_DDL` in conftest.py, part of
+The marts' rows are tests/issue14_marts.py's and the venue's in conftest.py (part of
 `insight_marts`); another supplier's id is refused in test_isolation.py with every route."""
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from serving.cache.learned_reads import LearnedRead
 from serving.cache.responses import CachedAnswer, Claim, normalize_query
 from serving.core.db import WAREHOUSE_DOWN
 from serving.core.observability import route_template
-from serving.security.tenancy import tenant_scope
+from serving.security.tenancy import pipelined_tenant_scope
 from wedsync.api_keys import Principal
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version_async
 
@@ -105,7 +105,7 @@ async def current_answer(
     async def compute_scoped(conn: psycopg.AsyncConnection, version: int) -> bytes:
         # Pipeline mode: the scope's statements go out with the route's first query, not in
         # round trips of their own (the route may send all its queries before reading any).
-        async with conn.pipeline(), tenant_scope(conn, principal):
+        async with pipelined_tenant_scope(conn, principal):
             return await compute(conn, version)
 
     return await _fresh_answer(state, dataset, key_of, compute_scoped)

@@ -11,6 +11,12 @@
     (Debian package `wrk`: `apt-get install -y wrk`; skipped with a note when absent), one
     key's cached answer against the reference sending that answer.
 
+(c) CPU per answer: the server's CPU time (from /proc, every worker process) over a fixed
+    number of requests sent back to back by one client, for cached answers, new queries and the
+    same-bytes reference; with the Postgres backends' and Redis's CPU beside it. Unlike latency
+    and req/s, this does not move with whatever else a shared machine runs: it is the figure
+    to compare before and after a change. `--cpu-only` measures just this.
+
 Each figure is taken `--runs` times (API and reference alternating, each run's uncached queries
 new) and printed as min / median / max. Figures from a machine shared with other work are noise.
 
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -46,6 +53,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+import psutil
 import psycopg
 import redis
 import uvloop
@@ -254,6 +262,82 @@ async def closed_loop(
     return outcome
 
 
+# --- CPU per answer -----------------------------------------------------------------------------
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system, from /proc) of a process and its live descendants."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for process in (root, *root.children(recursive=True)):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def backend_cpu(database: str) -> dict[int, float]:
+    """CPU seconds of each Postgres backend connected to `database` (the server is local)."""
+    with psycopg.connect(get_settings().database_url_for("postgres"), autocommit=True) as conn:
+        pids = [
+            row[0]
+            for row in conn.execute(
+                "select pid from pg_stat_activity where datname = %s", (database,)
+            ).fetchall()
+        ]
+    cpu = {}
+    for pid in pids:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            times = psutil.Process(pid).cpu_times()
+            cpu[pid] = times.user + times.system
+    return cpu
+
+
+def redis_cpu() -> float:
+    """CPU seconds the benchmark's Redis server has used (`INFO cpu`)."""
+    info = redis.Redis.from_url(BENCH_REDIS_URL).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+@dataclass(frozen=True)
+class CpuCost:
+    """CPU per answer (ms): the server's processes, the Postgres backends, Redis."""
+
+    server_ms: float
+    postgres_ms: float
+    redis_ms: float
+
+    def summary(self) -> str:
+        """The three costs on one line."""
+        return (
+            f"{self.server_ms:.3f} ms server CPU (+ Postgres {self.postgres_ms:.3f}, "
+            f"Redis {self.redis_ms:.3f})"
+        )
+
+
+async def cpu_per_answer(port: int, pid: int, requests: Sequence[bytes], database: str) -> CpuCost:
+    """The CPU each answer costs: `requests` sent back to back by one client, closed loop.
+
+    CPU time (from /proc) is what a request costs whatever else the machine runs, where
+    latency and req/s on a shared machine move with the other work: so this is the figure
+    to compare before and after a change (and against the reference, measured the same way).
+    Every answer must be a 200, or the figure would be of something else.
+    """
+    connection = await Connection.open(port)
+    backends, server_cpu, cache_cpu = backend_cpu(database), process_tree_cpu(pid), redis_cpu()
+    for request in requests:
+        status = await connection.send(request)
+        if status != 200:
+            raise SystemExit(f"the server answered {status} while its CPU was measured")
+    server_used = process_tree_cpu(pid) - server_cpu
+    cache_used = redis_cpu() - cache_cpu
+    backends_after = backend_cpu(database)
+    connection.close()
+    postgres_used = sum(cpu - backends.get(pid, 0.0) for pid, cpu in backends_after.items())
+    per_answer = 1000 / len(requests)
+    return CpuCost(server_used * per_answer, postgres_used * per_answer, cache_used * per_answer)
+
+
 # --- the benchmark database and servers ---------------------------------------------------------
 
 
@@ -313,8 +397,8 @@ def prepare_database(
 @contextmanager
 def server(
     app: str, port: int, workers: int, database_url: str, ready_path: str, answers: str = ""
-) -> Iterator[None]:
-    """uvicorn serving `app` as deployed, until the block ends."""
+) -> Iterator[subprocess.Popen[bytes]]:
+    """uvicorn serving `app` as deployed, until the block ends (the block gets its process)."""
     env = {
         **os.environ,
         ANSWERS_ENV: answers,
@@ -341,7 +425,7 @@ def server(
     )
     try:
         wait_until_ready(port, process, ready_path)
-        yield
+        yield process
     finally:
         stop(process)
 
@@ -372,6 +456,24 @@ async def answers_of(port: int, keys: list[tuple[str, str]]) -> dict[str, str]:
         answers[f"Bearer {key}"] = body.decode()
     connection.close()
     return answers
+
+
+def write_answers(port: int, keys: list[tuple[str, str]], path: str) -> None:
+    """Save each key's cached answer for the same-bytes reference, and print their sizes."""
+    answers = uvloop.run(answers_of(port, keys))
+    with open(path, "w") as answers_file:
+        json.dump(answers, answers_file)
+    sizes = sorted(len(body) for body in answers.values())
+    print(
+        f"cached answers: {sizes[0]:,}-{sizes[-1]:,} bytes "
+        f"(median {statistics.median(sizes):,.0f})",
+        flush=True,
+    )
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: how busy the machine was (the noise)."""
+    return " / ".join(f"{load:.2f}" for load in os.getloadavg())
 
 
 def wrk_rate(port: int, key: str, seconds: float, clients: int) -> str:
@@ -418,6 +520,28 @@ class Runs:
     wrk_api: list[str] = field(default_factory=list)
     wrk_reference: list[str] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
+    cpu_cached: list[CpuCost] = field(default_factory=list)
+    cpu_uncached: list[CpuCost] = field(default_factory=list)
+    cpu_reference: list[CpuCost] = field(default_factory=list)
+
+    def print_cpu(self) -> None:
+        """CPU per answer, min / median / max of the runs, beside the reference's."""
+        for name, costs in (
+            ("cached", self.cpu_cached),
+            ("uncached", self.cpu_uncached),
+            ("same-bytes reference", self.cpu_reference),
+        ):
+            print(
+                f"(c) CPU per answer, {name + ':':22} server "
+                f"{spread([c.server_ms for c in costs], 'ms', 3)}; Postgres "
+                f"{spread([c.postgres_ms for c in costs], 'ms', 3)}; Redis "
+                f"{spread([c.redis_ms for c in costs], 'ms', 3)}"
+            )
+        ratios = [
+            cached.server_ms / reference.server_ms
+            for cached, reference in zip(self.cpu_cached, self.cpu_reference, strict=True)
+        ]
+        print(f"    cached / reference, server CPU: {spread(ratios, 'x', 2)}")
 
 
 def capacity(outcome: Outcome) -> float:
@@ -445,6 +569,15 @@ def main() -> None:
     parser.add_argument(
         "--tiny-reference", action="store_true", help="also run issue 8's 45-byte reference"
     )
+    parser.add_argument(
+        "--cpu-requests",
+        type=int,
+        default=3000,
+        help="requests per CPU-per-answer figure (c) (uncached: a third as many)",
+    )
+    parser.add_argument(
+        "--cpu-only", action="store_true", help="measure only the CPU per answer (c)"
+    )
     args = parser.parse_args()
 
     url, keys = prepare_database(args.source_database, args.suppliers)
@@ -452,44 +585,73 @@ def main() -> None:
     total = int(args.rate * args.duration)
     uncached_rate = args.uncached_rate or args.rate
     uncached_count = int(uncached_rate * args.duration)
+    cpu_cached = [cached[i % len(cached)] for i in range(args.cpu_requests)]
+    cpu_uncached_count = max(1, args.cpu_requests // 3)
+    bench_database = urlparse(url).path.lstrip("/")
     print(
         f"demo marts from {args.source_database!r}; {len(keys)} suppliers' keys; "
-        f"{args.workers} uvicorn workers; {os.cpu_count()} cores; {args.runs} runs",
+        f"{args.workers} uvicorn workers; {os.cpu_count()} cores; {args.runs} runs; "
+        f"load average {load_average()}",
         flush=True,
     )
     runs = Runs()
     answers_path = os.path.join(tempfile.gettempdir(), f"wedsync_bench_answers_{os.getpid()}.json")
     for run in range(args.runs):
-        with server("serving.main:app", args.port, args.workers, url, "/healthz"):
+        with server("serving.main:app", args.port, args.workers, url, "/healthz") as api_server:
             # Warm every key's answer into the cache (and every worker's key memory).
             uvloop.run(closed_loop(args.port, cached, min(len(cached), args.clients), 3.0))
+            # The CPU figures' uncached queries come after every open-loop run's.
+            first_cpu_query = args.runs * uncached_count + run * cpu_uncached_count
+            runs.cpu_cached.append(
+                uvloop.run(cpu_per_answer(args.port, api_server.pid, cpu_cached, bench_database))
+            )
+            runs.cpu_uncached.append(
+                uvloop.run(
+                    cpu_per_answer(
+                        args.port,
+                        api_server.pid,
+                        uncached_requests(keys, cpu_uncached_count, first_cpu_query),
+                        bench_database,
+                    )
+                )
+            )
             if run == 0:
-                answers = uvloop.run(answers_of(args.port, keys))
-                with open(answers_path, "w") as answers_file:
-                    json.dump(answers, answers_file)
-                sizes = sorted(len(body) for body in answers.values())
-                print(
-                    f"cached answers: {sizes[0]:,}-{sizes[-1]:,} bytes "
-                    f"(median {statistics.median(sizes):,.0f})",
-                    flush=True,
+                write_answers(args.port, keys, answers_path)
+            if not args.cpu_only:
+                hits = uvloop.run(
+                    open_loop(args.port, [cached[i % len(cached)] for i in range(total)], args.rate)
                 )
-            hits = uvloop.run(
-                open_loop(args.port, [cached[i % len(cached)] for i in range(total)], args.rate)
-            )
-            misses = uvloop.run(
-                open_loop(
-                    args.port,
-                    uncached_requests(keys, uncached_count, run * uncached_count),
-                    uncached_rate,
+                misses = uvloop.run(
+                    open_loop(
+                        args.port,
+                        uncached_requests(keys, uncached_count, run * uncached_count),
+                        uncached_rate,
+                    )
                 )
-            )
-            api = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
-            runs.wrk_api.append(wrk_rate(args.port, keys[0][1], args.duration, args.clients))
+                api = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
+                runs.wrk_api.append(wrk_rate(args.port, keys[0][1], args.duration, args.clients))
         with server(
             "benchmarks.api:reference_app", args.port, args.workers, url, METRICS, answers_path
-        ):
-            reference = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
-            runs.wrk_reference.append(wrk_rate(args.port, keys[0][1], args.duration, args.clients))
+        ) as reference_server:
+            uvloop.run(closed_loop(args.port, cached, min(len(cached), args.clients), 1.0))
+            runs.cpu_reference.append(
+                uvloop.run(
+                    cpu_per_answer(args.port, reference_server.pid, cpu_cached, bench_database)
+                )
+            )
+            if not args.cpu_only:
+                reference = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
+                runs.wrk_reference.append(
+                    wrk_rate(args.port, keys[0][1], args.duration, args.clients)
+                )
+        print(
+            f"run {run + 1}: CPU per answer: cached {runs.cpu_cached[-1].summary()}\n"
+            f"       uncached {runs.cpu_uncached[-1].summary()}\n"
+            f"       same-bytes reference {runs.cpu_reference[-1].summary()}",
+            flush=True,
+        )
+        if args.cpu_only:
+            continue
         if args.tiny_reference:
             with server("benchmarks.api:tiny_reference_app", args.port, args.workers, url, METRICS):
                 tiny = uvloop.run(closed_loop(args.port, cached, args.clients, args.duration))
@@ -501,7 +663,7 @@ def main() -> None:
         for outcome in (hits, misses, api, reference):
             runs.failures.update(outcome.failure_kinds)
         print(
-            f"run {run + 1}: cached {hits.summary()}\n       uncached {misses.summary()}\n"
+            f"       cached {hits.summary()}\n       uncached {misses.summary()}\n"
             f"       capacity {capacity(api):,.0f} req/s, same-bytes reference "
             f"{capacity(reference):,.0f} req/s; wrk {runs.wrk_api[-1]} vs "
             f"{runs.wrk_reference[-1]} req/s",
@@ -509,8 +671,11 @@ def main() -> None:
         )
     os.unlink(answers_path)
 
+    print(f"\nmin / median / max of {args.runs} runs (load average {load_average()})")
+    runs.print_cpu()
+    if args.cpu_only:
+        return
     ratios = [api / reference for api, reference in zip(runs.api, runs.reference, strict=True)]
-    print(f"\nmin / median / max of {args.runs} runs")
     print(f"(a) cached p99 at {args.rate:,.0f} req/s:      {spread(runs.cached_p99, 'ms')}")
     print(f"(a) uncached p95 at {uncached_rate:,.0f} req/s:    {spread(runs.uncached_p95, 'ms')}")
     print(f"(b) cached metrics, {args.clients} clients:   {spread(runs.api, 'req/s', 0)}")

@@ -23,7 +23,7 @@ from serving.cache.learned_reads import LearnedRead
 from serving.cache.responses import CachedAnswer, Claim, normalize_query
 from serving.core.db import WAREHOUSE_DOWN
 from serving.core.observability import route_template
-from serving.security.tenancy import tenant_scope
+from serving.security.tenancy import pipelined_tenant_scope
 from wedsync.api_keys import Principal
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version_async
 
@@ -88,6 +88,29 @@ async def _computed(
     return answer, "miss", version
 
 
+async def current_answer(
+    state: ServingState, dataset: str, principal: Principal, query: str, compute: Compute
+) -> tuple[CachedAnswer, str, int]:
+    """(answer, `hit` or `miss`, data version) of the caller's `query` (its path and parameters).
+
+    On a miss it is computed once in the caller's tenant scope and cached. Raises `UNREADABLE`
+    errors when Postgres is needed and cannot be read. Shared by the full stack
+    (`cached_answer`) and the direct path of new queries (`serving.api.direct_reads`).
+    """
+    tenant = principal.tenant
+
+    def key_of(version: int) -> str:
+        return state.cache.key(tenant, version, query)
+
+    async def compute_scoped(conn: psycopg.AsyncConnection, version: int) -> bytes:
+        # Pipeline mode: the scope's statements go out with the route's first query, not in
+        # round trips of their own (the route may send all its queries before reading any).
+        async with pipelined_tenant_scope(conn, principal):
+            return await compute(conn, version)
+
+    return await _fresh_answer(state, dataset, key_of, compute_scoped)
+
+
 async def cached_answer(
     request: Request,
     state: ServingState,
@@ -101,27 +124,18 @@ async def cached_answer(
 
     A fresh answer teaches the hot path (`serving.api.hot_reads`) this caller's request.
     """
-    tenant = principal.tenant
     # Routes share the tenant's key space: the path keeps their answers apart.
     query = f"{request.url.path}?{query}"
-
-    def key_of(version: int) -> str:
-        return state.cache.key(tenant, version, query)
-
-    async def compute_scoped(conn: psycopg.AsyncConnection, version: int) -> bytes:
-        # Pipeline mode: the scope's statements go out with the route's first query, not in
-        # round trips of their own (the route may send all its queries before reading any).
-        async with conn.pipeline(), tenant_scope(conn, principal):
-            return await compute(conn, version)
-
     try:
-        answer, cache_status, version = await _fresh_answer(state, dataset, key_of, compute_scoped)
+        answer, cache_status, version = await current_answer(
+            state, dataset, principal, query, compute
+        )
     except UNREADABLE as error:
         # No privilege: dbt has just rebuilt a mart and not yet re-applied its grants.
         last_version = state.last_versions.get(dataset)
         stale = None
         if last_version is not None:
-            stale = await state.cache.get(key_of(last_version))
+            stale = await state.cache.get(state.cache.key(principal.tenant, last_version, query))
         if stale is None or last_version is None:
             raise warehouse_unavailable() from error
         response = _respond(request, stale, "hit", last_version)

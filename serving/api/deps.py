@@ -178,8 +178,15 @@ async def charge(
         )
 
 
+#: Key of the request state naming the caller whose request the direct path of new reads
+#: (`serving.api.direct_reads`) counted already before handing it on to the full stack.
+CHARGED_STATE = "rate_limit_charged"
+
+
 async def rate_limited(request: Request, state: State, principal: CurrentPrincipal) -> Principal:
     """Count the request against the caller's tier; 429 with `Retry-After` when over it."""
+    if getattr(request.state, CHARGED_STATE, None) == principal:
+        return principal  # counted (and admitted) by the direct path, which handed it on
     limit = limit_for(state, principal)
     if limit is not None:
         await charge(request, state, principal, "", limit)

@@ -17,23 +17,30 @@ everything it needs is already in this worker's memory:
   exactly as the full stack's stale-if-error serves it;
 - the tier's rate limit admits the request (`RateLimiter.hit`, from a lease when there is one).
 
-Anything else (a refusal, an error, a miss, a new query) goes down the full stack unchanged, so
-every status other than 200 and 304 is FastAPI's. Its answers are counted in the metrics and the
-caller's usage like the full stack's (`RequestAccounting`).
+A known caller's new query goes to the direct path of new reads (`serving.api.direct_reads`),
+when there is one. Anything else (a refusal, an error, a query neither path takes) goes down the
+full stack unchanged, so every status other than 200 and 304 is FastAPI's. Its answers are
+counted in the metrics and the caller's usage like the full stack's (`RequestAccounting`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from starlette.types import Scope, Send
 
 from serving.api.answers import STALE_WARNING, answer_headers
 from serving.api.deps import ServingState, limit_for
+from serving.cache.learned_reads import LearnedRead
+from serving.cache.responses import CachedAnswer
 from serving.core.observability import RequestAccounting
 from serving.security.tokens import InvalidToken, is_access_token
 from wedsync.api_keys import Principal
+
+#: Answers a known caller's request the hot path does not hold (`serving.api.direct_reads`):
+#: (state, caller, scope, send, its `If-None-Match`, when it started) -> True once answered.
+NewReads = Callable[[ServingState, Principal, Scope, Send, str | None, float], Awaitable[bool]]
 
 
 def _credential_and_etag(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
@@ -82,14 +89,57 @@ def _served_version(state: ServingState, dataset: str) -> tuple[int | None, bool
     return None, False
 
 
+async def send_answer(
+    send: Send, answer: CachedAnswer, headers: dict[str, str], if_none_match: str | None
+) -> int:
+    """Send a cached answer (304 when `If-None-Match` matches its ETag); its status."""
+    if if_none_match == answer.etag:
+        status, body = 304, b""
+    else:
+        status, body = 200, answer.body
+        headers["Content-Type"] = "application/json"
+        headers["Content-Length"] = str(len(body))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (name.lower().encode("latin-1"), value.encode("latin-1"))
+                for name, value in headers.items()
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+    return status
+
+
+def _held(
+    state: ServingState, principal: Principal, scope: Scope
+) -> tuple[LearnedRead, int, CachedAnswer, bool] | None:
+    """The learned read, data version and answer this worker holds for the request, and
+    whether that answer is stale (see `_served_version`), if it holds one."""
+    read = state.reads.recall(principal, scope["path"], scope["query_string"])
+    if read is None:
+        return None
+    version, stale = _served_version(state, read.dataset)
+    if version is None:
+        return None
+    answer = state.cache.local.get(state.cache.key(principal.tenant, version, read.query))
+    return None if answer is None else (read, version, answer, stale)
+
+
 class HotReads:
     """Answers repeated cached GETs from this worker's memory."""
 
     def __init__(
-        self, state: Callable[[], ServingState | None], accounting: RequestAccounting
+        self,
+        state: Callable[[], ServingState | None],
+        accounting: RequestAccounting,
+        new_reads: NewReads | None = None,
     ) -> None:
         self._state = state
         self._accounting = accounting
+        self._new_reads = new_reads
 
     async def answer(self, scope: Scope, send: Send) -> bool:
         """Answer the request if everything is at hand; False (nothing sent) otherwise."""
@@ -105,15 +155,14 @@ class HotReads:
         principal = _known_caller(state, credential)
         if principal is None:
             return False
-        read = state.reads.recall(principal, scope["path"], scope["query_string"])
-        if read is None:
-            return False
-        version, stale = _served_version(state, read.dataset)
-        if version is None:
-            return False
-        answer = state.cache.local.get(state.cache.key(principal.tenant, version, read.query))
-        if answer is None:
-            return False
+        held = _held(state, principal, scope)
+        if held is None:
+            # With the warehouse breaker open a new read could only fail: the full stack
+            # answers it (503, or stale-if-error).
+            if self._new_reads is None or state.pool.breaker.is_open:
+                return False
+            return await self._new_reads(state, principal, scope, send, if_none_match, started)
+        read, version, answer, stale = held
         headers = answer_headers(answer, "hit", version)
         if stale:
             headers["Warning"] = STALE_WARNING
@@ -125,23 +174,7 @@ class HotReads:
             headers.update(decision.headers())
         if not stale:
             state.last_versions[read.dataset] = version
-        if if_none_match == answer.etag:
-            status, body = 304, b""
-        else:
-            status, body = 200, answer.body
-            headers["Content-Type"] = "application/json"
-            headers["Content-Length"] = str(len(body))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (name.lower().encode("latin-1"), value.encode("latin-1"))
-                    for name, value in headers.items()
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        status = await send_answer(send, answer, headers, if_none_match)
         self._accounting.metrics.hot_reads += 1
         self._accounting.record("GET", read.route, status, time.perf_counter() - started, principal)
         return True

@@ -36,6 +36,8 @@ class RequestMetrics:
         self._sums: defaultdict[str, float] = defaultdict(float)
         #: Answers the hot path (`serving.api.hot_reads`) gave without the full stack.
         self.hot_reads = 0
+        #: New queries the direct path (`serving.api.direct_reads`) answered without it.
+        self.direct_reads = 0
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request and its latency."""
@@ -58,6 +60,9 @@ class RequestMetrics:
             "# HELP wedsync_api_hot_reads_total Cached answers given without the full stack.",
             "# TYPE wedsync_api_hot_reads_total counter",
             f"wedsync_api_hot_reads_total {self.hot_reads}",
+            "# HELP wedsync_api_direct_reads_total New queries answered without the full stack.",
+            "# TYPE wedsync_api_direct_reads_total counter",
+            f"wedsync_api_direct_reads_total {self.direct_reads}",
             "# HELP wedsync_api_request_duration_seconds Time to answer, by route template.",
             "# TYPE wedsync_api_request_duration_seconds histogram",
         ]

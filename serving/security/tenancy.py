@@ -169,6 +169,34 @@ async def tenant_scope(
         yield conn
 
 
+@asynccontextmanager
+async def pipelined_tenant_scope(
+    conn: psycopg.AsyncConnection, principal: Principal | None
+) -> AsyncIterator[psycopg.AsyncConnection]:
+    """`tenant_scope` in one pipeline, for reads: one round trip where psycopg needs five.
+
+    psycopg's `transaction()` inside a pipeline nests two more pipelines to track the
+    transaction, and each nesting syncs (a round trip, and a turn of the event loop for every
+    wait) on entering and on leaving. Here `begin`, the same transaction-local settings, the
+    block's statements and `commit` are queued in the one pipeline and sent together; the
+    settings vanish with the transaction exactly as in `tenant_scope`. When the block or any
+    statement fails, what was queued after it is skipped by Postgres and the transaction is
+    rolled back before the connection goes back to the pool.
+    """
+    platform = principal is None or principal.is_platform
+    supplier = "" if principal is None or principal.supplier_id is None else principal.supplier_id
+    try:
+        async with conn.pipeline():
+            await conn.execute("begin")
+            await conn.execute(_SCOPE, (supplier, PLATFORM_SCOPE if platform else ""))
+            yield conn
+            await conn.execute("commit")
+    except BaseException:
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not conn.closed:
+            await conn.execute("rollback")
+        raise
+
+
 class OwnerlessEventPartitions(EventPartitions):
     """`EventPartitions` for a role that owns nothing: new months through the definer function."""
 

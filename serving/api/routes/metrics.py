@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import re
+from typing import Annotated, get_args
 
 import psycopg
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from serving.analytics.marts import Grain, MetricsQuery, read_metrics
-from serving.api.answers import analytics_answer
-from serving.api.deps import LimitedPrincipal, State
+from serving.api.answers import Compute, analytics_answer
+from serving.api.deps import LimitedPrincipal, ServingState, State
+from serving.api.direct_reads import DirectRead, single_values
 from serving.api.schemas import ErrorAnswer, MetricsAnswer
+from serving.cache.responses import normalize_query
 from wedsync.api_keys import Principal
-from wedsync.vendor_types import VendorType
+from wedsync.vendor_types import VENDOR_TYPES, VendorType
+from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET
 
 router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
+SUPPLIER_ID_PATTERN = r"^sup_[0-9]{6}$"
 SupplierFilter = Annotated[
     str | None,
     Query(
-        pattern=r"^sup_[0-9]{6}$",
+        pattern=SUPPLIER_ID_PATTERN,
         description="Platform keys: one supplier (default: all). Supplier keys: their own id.",
         examples=["sup_000123"],
     ),
@@ -89,8 +94,63 @@ async def metrics(
     """
     check_range(start, end)
     query = MetricsQuery(visible_supplier(principal, supplier_id), start, end, grain, vendor_type)
+    return await analytics_answer(
+        request, state, principal, query.as_params(), _computation(state, query)
+    )
 
+
+def _computation(state: ServingState, query: MetricsQuery) -> Compute:
     async def compute(conn: psycopg.AsyncConnection, version: int) -> bytes:
         return await read_metrics(conn, query, version, state.catalog)
 
-    return await analytics_answer(request, state, principal, query.as_params(), compute)
+    return compute
+
+
+_SUPPLIER_ID = re.compile(SUPPLIER_ID_PATTERN)
+#: The only date form read here: what pydantic also reads as exactly that day.
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_GRAINS: dict[str, Grain] = {grain: grain for grain in get_args(Grain)}
+_PARAMETERS = ("supplier_id", "start", "end", "grain", "vendor_type")
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    """A `YYYY-MM-DD` date; ValueError for any other text (the full stack then answers)."""
+    if value is None:
+        return None
+    if not _ISO_DATE.fullmatch(value):
+        raise ValueError(value)
+    return dt.date.fromisoformat(value)
+
+
+def direct_read(
+    state: ServingState, principal: Principal, query_string: bytes
+) -> DirectRead | None:
+    """This route's read of a request its validation accepts as it is (`serving.api.direct_reads`).
+
+    None for anything else (an unknown, repeated or invalid parameter, another supplier's id, a
+    backwards range): the full stack answers those, with its 422 or 404.
+    """
+    values = single_values(query_string, _PARAMETERS)
+    if values is None:
+        return None
+    supplier_id, grain, vendor_type = (
+        values.get(n) for n in ("supplier_id", "grain", "vendor_type")
+    )
+    if supplier_id is not None and not _SUPPLIER_ID.fullmatch(supplier_id):
+        return None
+    if (grain is not None and grain not in _GRAINS) or (
+        vendor_type is not None and vendor_type not in VENDOR_TYPES
+    ):
+        return None
+    try:
+        start, end = _iso_date(values.get("start")), _iso_date(values.get("end"))
+        check_range(start, end)
+        visible = visible_supplier(principal, supplier_id)
+    except (ValueError, HTTPException):
+        return None
+    query = MetricsQuery(
+        visible, start, end, None if grain is None else _GRAINS[grain], vendor_type
+    )
+    return DirectRead(
+        ANALYTICS_DATASET, normalize_query(query.as_params()), _computation(state, query)
+    )

@@ -10,9 +10,11 @@ under load.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from wedsync.cluster.balancer import wait_until_up
+from wedsync.cluster.postgres_ha import PostgresHA
 from wedsync.cluster.processes import ClusterError, Supervisor
 from wedsync.cluster.topology import (
     ClusterPorts,
@@ -40,9 +42,16 @@ class Cluster:
         extra_env: dict[str, str] | None = None,
         with_mlflow: bool = True,
         mlflow_store_url: str | None = None,
+        postgres_ha: PostgresHA | None = None,
     ) -> None:
         self.ports = ports or ClusterPorts.from_env()
         self.settings = settings or get_settings()
+        # With the replicated warehouse, everything writes through its pgbouncer to the primary.
+        self.postgres_ha = postgres_ha
+        if postgres_ha is not None:
+            self.settings = dataclasses.replace(
+                self.settings, database_url=postgres_ha.url(self.settings.database_name)
+            )
         self.supervisor = Supervisor(run_dir)
         # Settings every API process gets on top of the warehouse's (rate limits in a test).
         self.extra_env = extra_env or {}
@@ -87,6 +96,9 @@ class Cluster:
             # must not stop a topology that was already serving.
             raise ClusterError(f"already running: {', '.join(running)} (stop it first)")
         try:
+            if self.postgres_ha is not None:
+                self.postgres_ha.up()
+                ensure_database(self.settings.database_url)
             for member in self.api:
                 self.supervisor.start(member)
             if self.mlflow:
@@ -124,8 +136,14 @@ class Cluster:
 
     def down(self) -> list[str]:
         """Stop every server this topology started; their names."""
-        return self.supervisor.stop_all()
+        stopped = self.supervisor.stop_all()
+        if self.postgres_ha is not None:
+            stopped += self.postgres_ha.down()
+        return stopped
 
     def status(self) -> dict[str, int]:
         """Running servers by name, with their process ids."""
-        return self.supervisor.running()
+        running = self.supervisor.running()
+        if self.postgres_ha is not None:
+            running |= self.postgres_ha.supervisor.running()
+        return running

@@ -5,6 +5,7 @@
 #   make test-faults  the fault suite and the restore drill alone (private servers, killed)
 #   make cluster       start the scaled-out topology: 4 API processes behind HAProxy (base port WEDSYNC_CLUSTER_PORT, default 8100)
 #   make cluster-down  stop it
+#   make cluster WEDSYNC_CLUSTER_POSTGRES=patroni   the same on a replicated warehouse: Patroni + etcd, 2 Postgres nodes (sync), pgbouncer
 #   make bench-tools   install what the benchmarks cross-check with (Debian's wrk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -63,6 +64,7 @@ demo: build
 # The topology serves the warehouse as it is (run `make build` first for data); haproxy comes from apt.
 cluster: services
 	@command -v haproxy >/dev/null || { echo "make cluster needs haproxy: apt-get install haproxy"; exit 1; }
+	@[ "$$WEDSYNC_CLUSTER_POSTGRES" != patroni ] || command -v patroni >/dev/null || { echo "WEDSYNC_CLUSTER_POSTGRES=patroni needs: apt-get install patroni etcd-server pgbouncer"; exit 1; }
 	@$(WITH_ENV) $(BIN)/wedsync db init
 	@$(WITH_ENV) $(BIN)/wedsync cluster up
 

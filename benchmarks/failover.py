@@ -1,8 +1,8 @@
-"""The warehouse's primary SIGKILLed under ingest: failover time, events lost or doubled, replica lag.
+"""The warehouse's primary SIGKILLed under ingest: failover time, events lost or doubled, lag.
 
 Brings up the replicated warehouse (`wedsync.cluster.postgres_ha`: etcd, two Patroni nodes in
 synchronous replication, HAProxy by Patroni's REST checks, pgbouncer) and an API (2 uvicorn
-workers) writing to it through pgbouncer. The fault suite's paced ingest clients
+workers, a Redis of its own) writing to it through pgbouncer and reading marts from the replica. The fault suite's paced ingest clients
 (`benchmarks.fault_load`: 4 clients, 500-event batches, each retried until acknowledged) post
 through the API while the replica's lag is sampled on the primary every 100 ms
 (`pg_stat_replication.replay_lag`, and the byte distance between the primary's WAL and what the
@@ -33,14 +33,13 @@ from pathlib import Path
 
 import psycopg
 
-from benchmarks.fault_load import Load
-from benchmarks.fault_servers import ApiServer
+from benchmarks.fault_load import BATCH_EVENTS, Load
+from benchmarks.fault_servers import ApiServer, PrivateRedis
 from benchmarks.ingest import check_postgres
 from serving.security.tenancy import apply_tenancy
 from wedsync.api_keys import create_api_key
 from wedsync.cluster import ClusterPorts
 from wedsync.cluster.postgres_ha import PostgresHA, PostgresHAPorts
-from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, connect, ensure_database
 
 DATABASE = "wedsync_failover"
@@ -69,6 +68,8 @@ class FailoverFigures:
     ingest_gap_seconds: float
     acknowledged: int
     acknowledged_after_kill: int
+    #: Acknowledged once HAProxy routed to the promoted node: ingest resumed there.
+    acknowledged_after_failover: int
     lost: int
     doubled: int
     rejoin_seconds: float
@@ -78,9 +79,11 @@ class FailoverFigures:
     def line(self) -> str:
         """The figures on one line (what `main` prints)."""
         return (
-            f"killed {self.killed}, promoted {self.promoted}: failover {self.failover_seconds:.1f} s"
-            f"  ingest gap {self.ingest_gap_seconds:.1f} s  acked {self.acknowledged:,}"
-            f" ({self.acknowledged_after_kill:,} after the kill)  lost {self.lost}"
+            f"killed {self.killed}, promoted {self.promoted}:"
+            f" failover {self.failover_seconds:.1f} s  ingest gap {self.ingest_gap_seconds:.1f} s"
+            f"  acked {self.acknowledged:,}"
+            f" ({self.acknowledged_after_kill:,} after the kill,"
+            f" {self.acknowledged_after_failover:,} after the failover)  lost {self.lost}"
             f"  doubled {self.doubled}  replica lag p50 {percentile(self.lag_ms, 50):.1f} ms"
             f" p99 {percentile(self.lag_ms, 99):.1f} ms max {max(self.lag_ms, default=0):.1f} ms"
             f" (p99 {percentile(self.lag_bytes, 99) / 1024:.0f} KiB behind,"
@@ -119,25 +122,34 @@ def free_port() -> int:
 
 
 @contextmanager
-def failover_rig(ports: PostgresHAPorts, redis_url: str) -> Iterator[FailoverRig]:
-    """Bring the replicated warehouse and an API up in a temporary directory; tear down after."""
+def failover_rig(ports: PostgresHAPorts) -> Iterator[FailoverRig]:
+    """Bring the replicated warehouse, a Redis and an API up in a temporary directory.
+
+    The Redis is the rig's own: cached answers are keyed by tenant and data version, which a
+    fresh warehouse repeats, so a shared Redis would answer from an earlier rig's marts.
+    """
     root = Path(tempfile.mkdtemp(prefix="wedsync-postgres-ha-"))
     ha = PostgresHA(ports, root)
+    cache = PrivateRedis(free_port())
     api: ApiServer | None = None
     try:
         ha.up()
+        cache.start()
         url = ha.url(DATABASE)
         ensure_database(url)
         with connect(url) as conn:
             apply_schema(conn)
             apply_tenancy(conn)
             platform_key = create_api_key(conn, None, "platform", "failover test")
-        api = ApiServer(free_port(), url, redis_url, workers=2)
+        # Mart reads go to the replica (ingest, which this measures, to the primary).
+        replica = {"WEDSYNC_REPLICA_DATABASE_URL": ha.url(DATABASE, ha.ports.replica)}
+        api = ApiServer(free_port(), url, cache.url, workers=2, extra_env=replica)
         api.start()
         yield FailoverRig(ha, api, platform_key)
     finally:
         if api is not None:
             api.stop()
+        cache.kill()
         ha.destroy()
 
 
@@ -181,9 +193,7 @@ async def _kill_under_ingest(rig: FailoverRig) -> FailoverFigures:
             await asyncio.sleep(SAMPLE_SECONDS)
         victim = rig.ha.leader()
         stop_sampling = threading.Event()
-        sampler = asyncio.create_task(
-            asyncio.to_thread(sample_lag, rig.ha, victim, stop_sampling)
-        )
+        sampler = asyncio.create_task(asyncio.to_thread(sample_lag, rig.ha, victim, stop_sampling))
         await asyncio.sleep(LAG_SECONDS)
         stop_sampling.set()
         lag_ms, lag_bytes = await sampler
@@ -193,6 +203,7 @@ async def _kill_under_ingest(rig: FailoverRig) -> FailoverFigures:
         rig.ha.kill_postgres(victim)
         killed_at = time.monotonic()
         failover = rejoin = float("inf")
+        acked_at_failover = len(load.seen.acked_batches)
         old_port = rig.ha.ports.postgres(victim)
         # Ingest goes on until the killed node is the standby again (or the limit passes).
         while time.monotonic() - killed_at < REJOIN_LIMIT_SECONDS:
@@ -202,12 +213,14 @@ async def _kill_under_ingest(rig: FailoverRig) -> FailoverFigures:
                 routed_to_new_primary, rig.ha, old_port
             ):
                 failover = since_kill
+                acked_at_failover = len(load.seen.acked_batches)
             if rejoin == float("inf") and await asyncio.to_thread(is_standby, rig.ha, victim):
                 rejoin = since_kill
             if max(failover, rejoin) + AFTER_FAILOVER_SECONDS < since_kill:
                 break
             await asyncio.sleep(SAMPLE_SECONDS)
         acked_after_kill = len(load.seen.acked_batches) - acked_before
+        acked_after_failover = len(load.seen.acked_batches) - acked_at_failover
     finally:
         await load.stop()
         await asyncio.wait_for(clients, 150)
@@ -215,7 +228,9 @@ async def _kill_under_ingest(rig: FailoverRig) -> FailoverFigures:
     if rejoin != float("inf"):
         await asyncio.to_thread(rig.ha.wait_routed)
     acked_ids = [
-        event_id for index in sorted(load.seen.acked_batches) for event_id in load.batches[index].event_ids
+        event_id
+        for index in sorted(load.seen.acked_batches)
+        for event_id in load.batches[index].event_ids
     ]
     check = check_postgres(rig.database_url, acked_ids)
     return FailoverFigures(
@@ -224,7 +239,8 @@ async def _kill_under_ingest(rig: FailoverRig) -> FailoverFigures:
         failover_seconds=failover,
         ingest_gap_seconds=_longest_gap(ack_times),
         acknowledged=len(acked_ids),
-        acknowledged_after_kill=acked_after_kill * len(load.batches[0].event_ids),
+        acknowledged_after_kill=acked_after_kill * BATCH_EVENTS,
+        acknowledged_after_failover=acked_after_failover * BATCH_EVENTS,
         lost=check.lost,
         doubled=check.doubled,
         rejoin_seconds=rejoin,
@@ -255,7 +271,7 @@ def main() -> None:
     args = parser.parse_args()
     runs = []
     ports = PostgresHAPorts.of(ClusterPorts.from_env())
-    with failover_rig(ports, get_settings().redis_url) as rig:
+    with failover_rig(ports) as rig:
         for run in range(1, args.runs + 1):
             runs.append(kill_primary_under_ingest(rig))
             print(f"run {run}: {runs[-1].line()}", flush=True)

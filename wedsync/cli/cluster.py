@@ -33,14 +33,14 @@ def up() -> None:
         "Stop with `make cluster-down`."
     )
     if cluster.postgres_ha is not None:
-        ha = cluster.postgres_ha.ports
+        warehouse, ha = cluster.settings.database_name, cluster.postgres_ha
         typer.echo(
             f"warehouse ({POSTGRES_VARIABLE}=patroni, 2 nodes in synchronous replication):\n"
             f"  pgbouncer -> primary  {cluster.settings.database_url}\n"
-            f"  primary (HAProxy)     {cluster.postgres_ha.url(cluster.settings.database_name, ha.primary)}\n"
-            f"  replica (HAProxy)     {cluster.postgres_ha.url(cluster.settings.database_name, ha.replica)}\n"
-            f"  HAProxy stats         http://127.0.0.1:{ha.stats}/\n"
-            f"  Patroni leader        {cluster.postgres_ha.roles()}"
+            f"  primary (HAProxy)     {ha.url(warehouse, ha.ports.primary)}\n"
+            f"  replica (HAProxy)     {ha.url(warehouse, ha.ports.replica)}\n"
+            f"  HAProxy stats         http://127.0.0.1:{ha.ports.stats}/\n"
+            f"  Patroni roles         {ha.roles()}"
         )
 
 

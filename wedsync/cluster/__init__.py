@@ -69,6 +69,12 @@ class Cluster:
             "WEDSYNC_REDIS_URL": self.settings.redis_url,
             **self.extra_env,
         }
+        if self.postgres_ha is not None:
+            # Mart reads go to the streaming replica (serving.core.replica).
+            replica = self.postgres_ha.ports.replica
+            env["WEDSYNC_REPLICA_DATABASE_URL"] = self.postgres_ha.url(
+                self.settings.database_name, replica
+            )
         return api_members(self.ports, env)
 
     @property

@@ -1,4 +1,4 @@
-"""The warehouse's Postgres with automated failover on one machine: Patroni, etcd, HAProxy, pgbouncer.
+"""The warehouse's Postgres with automated failover on one machine: Patroni, etcd, pgbouncer.
 
 Two Patroni-managed PostgreSQL nodes share one etcd (the leader lock lives there): one is the
 primary, the other a synchronous standby (`deploy/patroni/patroni.yml`: a commit, and so an
@@ -44,6 +44,7 @@ from wedsync.cluster.topology import ClusterPorts, Member
 from wedsync.settings import LOCAL_DIR, REPO_ROOT
 
 PATRONI_DIR = REPO_ROOT / "deploy" / "patroni"
+PATRONI_YML = "patroni.yml"
 RUN_DIR = LOCAL_DIR / "cluster" / "postgres-ha"
 #: `make cluster` runs the replicated warehouse when this is `patroni` (it is heavier: two
 #: Postgres servers, etcd, pgbouncer and a second HAProxy).
@@ -190,7 +191,7 @@ class PostgresHA:
         """Patroni on node `node` (it starts, promotes and rewinds that node's Postgres)."""
         return Member(
             name=node_name(node),
-            command=(shutil.which("patroni") or "patroni", str(self.node_dir(node) / "patroni.yml")),
+            command=(shutil.which("patroni") or "patroni", str(self.node_dir(node) / PATRONI_YML)),
             port=self.ports.patroni(node),
             ready_path="/health",
             user=_os_user(),
@@ -225,11 +226,11 @@ class PostgresHA:
 
     def write_configs(self) -> None:
         """Render each node's `patroni.yml` and pgbouncer's configuration into `run_dir`."""
-        patroni = Template((PATRONI_DIR / "patroni.yml").read_text())
+        patroni = Template((PATRONI_DIR / PATRONI_YML).read_text())
         for node in NODES:
             node_dir = self.node_dir(node)
             node_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            (node_dir / "patroni.yml").write_text(
+            (node_dir / PATRONI_YML).write_text(
                 patroni.substitute(
                     NAME=node_name(node),
                     REST_PORT=self.ports.patroni(node),
@@ -326,8 +327,15 @@ class PostgresHA:
         if self.postmaster_pid(node) is not None:
             subprocess.run(
                 as_os_user(
-                    (str(_postgres_bin_dir() / "pg_ctl"), "-D", str(data_dir), "-m", "immediate")
-                    + ("-w", "stop")
+                    (
+                        str(_postgres_bin_dir() / "pg_ctl"),
+                        "-D",
+                        str(data_dir),
+                        "-m",
+                        "immediate",
+                        "-w",
+                        "stop",
+                    )
                 ),
                 capture_output=True,
                 check=False,

@@ -2,11 +2,12 @@
 
 Brings up the replicated warehouse (`wedsync.cluster.postgres_ha`: etcd, two Patroni nodes in
 synchronous replication, HAProxy by Patroni's REST checks, pgbouncer) and an API (2 uvicorn
-workers, a Redis of its own) writing to it through pgbouncer and reading marts from the replica. The fault suite's paced ingest clients
-(`benchmarks.fault_load`: 4 clients, 500-event batches, each retried until acknowledged) post
-through the API while the replica's lag is sampled on the primary every 100 ms
-(`pg_stat_replication.replay_lag`, and the byte distance between the primary's WAL and what the
-replica replayed). Then the primary's postmaster is SIGKILLed, and measured:
+workers, a Redis of its own) writing to it through pgbouncer and reading marts from the
+replica. The fault suite's paced ingest clients (`benchmarks.fault_load`: 4 clients, 500-event
+batches, each retried until acknowledged) post through the API while the replica's lag is
+sampled on the primary every 100 ms (`pg_stat_replication.replay_lag`, and the byte distance
+between the primary's WAL and what the replica replayed). Then the primary's postmaster is
+SIGKILLed, and measured:
   - failover: from the kill until HAProxy's write port reaches the promoted replica;
   - ingest gap: the longest time no batch was acknowledged, around the kill;
   - lost / doubled: acknowledged events missing from `raw.events`, ids stored twice;

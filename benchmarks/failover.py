@@ -15,7 +15,7 @@ SIGKILLed, and measured:
     rewinds it with pg_rewind), ingest still running.
 Each run kills whichever node leads, so run 2 kills the node run 1 promoted.
 
-    python -m benchmarks.failover --runs 3
+    python -m benchmarks.failover --runs 3 --lag-seconds 20
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from wedsync.warehouse import apply_schema, connect, ensure_database
 DATABASE = "wedsync_failover"
 STEADY_LIMIT_SECONDS = 60.0
 LAG_SECONDS = 6.0
+SAMPLING_LIMIT_SECONDS = 300.0
 SAMPLE_SECONDS = 0.1
 FAILOVER_LIMIT_SECONDS = 60.0
 AFTER_FAILOVER_SECONDS = 3.0
@@ -76,6 +77,8 @@ class FailoverFigures:
     rejoin_seconds: float
     lag_ms: list[float] = field(default_factory=list)
     lag_bytes: list[float] = field(default_factory=list)
+    #: Events acknowledged per second while the lag was sampled (the load it was measured at).
+    events_per_second: float = 0.0
 
     def line(self) -> str:
         """The figures on one line (what `main` prints)."""
@@ -88,7 +91,8 @@ class FailoverFigures:
             f"  doubled {self.doubled}  replica lag p50 {percentile(self.lag_ms, 50):.1f} ms"
             f" p99 {percentile(self.lag_ms, 99):.1f} ms max {max(self.lag_ms, default=0):.1f} ms"
             f" (p99 {percentile(self.lag_bytes, 99) / 1024:.0f} KiB behind,"
-            f" {len(self.lag_ms)} samples)  killed node back as standby {self.rejoin_seconds:.1f} s"
+            f" {len(self.lag_ms)} samples at {self.events_per_second:,.0f} events/s)"
+            f"  killed node back as standby {self.rejoin_seconds:.1f} s"
             " after the kill"
         )
 
@@ -160,7 +164,7 @@ def sample_lag(ha: PostgresHA, node: int, stop: threading.Event) -> tuple[list[f
     lag_bytes: list[float] = []
     url = ha.url("postgres", port=ha.ports.postgres(node))
     with psycopg.connect(url, autocommit=True) as conn:
-        deadline = time.monotonic() + 10 * LAG_SECONDS
+        deadline = time.monotonic() + SAMPLING_LIMIT_SECONDS
         while not stop.is_set() and time.monotonic() < deadline:
             for seconds, distance in conn.execute(_REPLICATION).fetchall():
                 lag_ms.append(float(seconds) * 1000)
@@ -184,7 +188,7 @@ def is_standby(ha: PostgresHA, node: int) -> bool:
     return ha.roles().get(f"node{node}") == "sync_standby"
 
 
-async def _kill_under_ingest(rig: FailoverRig) -> FailoverFigures:
+async def _kill_under_ingest(rig: FailoverRig, lag_seconds: float) -> FailoverFigures:
     load = Load(rig.api.base_url, rig.platform_key, [])
     clients = asyncio.create_task(load.run(ingest_clients=INGEST_CLIENTS, feeds=0))
     try:
@@ -195,9 +199,11 @@ async def _kill_under_ingest(rig: FailoverRig) -> FailoverFigures:
         victim = rig.ha.leader()
         stop_sampling = threading.Event()
         sampler = asyncio.create_task(asyncio.to_thread(sample_lag, rig.ha, victim, stop_sampling))
-        await asyncio.sleep(LAG_SECONDS)
+        acked_before_lag = len(load.seen.acked_batches)
+        await asyncio.sleep(lag_seconds)
         stop_sampling.set()
         lag_ms, lag_bytes = await sampler
+        load_rate = (len(load.seen.acked_batches) - acked_before_lag) * BATCH_EVENTS / lag_seconds
 
         acked_before = len(load.seen.acked_batches)
         ack_times = [(time.monotonic(), acked_before)]
@@ -247,6 +253,7 @@ async def _kill_under_ingest(rig: FailoverRig) -> FailoverFigures:
         rejoin_seconds=rejoin,
         lag_ms=lag_ms,
         lag_bytes=lag_bytes,
+        events_per_second=load_rate,
     )
 
 
@@ -260,21 +267,29 @@ def _longest_gap(samples: list[tuple[float, int]]) -> float:
     return max(longest, samples[-1][0] - since[0])
 
 
-def kill_primary_under_ingest(rig: FailoverRig) -> FailoverFigures:
-    """SIGKILL the primary's Postgres while the API ingests; the figures (see the docstring)."""
-    return asyncio.run(_kill_under_ingest(rig))
+def kill_primary_under_ingest(
+    rig: FailoverRig, lag_seconds: float = LAG_SECONDS
+) -> FailoverFigures:
+    """SIGKILL the primary's Postgres while the API ingests; the figures (see the docstring).
+
+    The replica's lag is sampled for `lag_seconds` first (10 samples a second).
+    """
+    return asyncio.run(_kill_under_ingest(rig, lag_seconds))
 
 
 def main() -> None:
     """Bring the rig up once, kill the primary `--runs` times, print each run and a summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--lag-seconds", type=float, default=20.0, help="how long the lag is sampled before a kill"
+    )
     args = parser.parse_args()
     runs = []
     ports = PostgresHAPorts.of(ClusterPorts.from_env())
     with failover_rig(ports) as rig:
         for run in range(1, args.runs + 1):
-            runs.append(kill_primary_under_ingest(rig))
+            runs.append(kill_primary_under_ingest(rig, args.lag_seconds))
             print(f"run {run}: {runs[-1].line()}", flush=True)
     for name, values in (
         ("failover s", [r.failover_seconds for r in runs]),

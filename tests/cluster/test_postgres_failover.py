@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import psycopg
@@ -49,6 +50,21 @@ def rig() -> Iterator[FailoverRig]:
         yield servers
 
 
+@contextmanager
+def _replay_held(rig: FailoverRig) -> Iterator[None]:
+    """The replica's replay paused (under Patroni's maintenance mode, or Patroni resumes it)."""
+    rig.ha.set_maintenance(True)
+    try:
+        with _replica(rig) as replica:
+            replica.execute("select pg_wal_replay_pause()")
+            try:
+                yield
+            finally:
+                replica.execute("select pg_wal_replay_resume()")
+    finally:
+        rig.ha.set_maintenance(False)
+
+
 def _replica(rig: FailoverRig) -> psycopg.Connection:
     """The streaming replica, directly (HAProxy's replica port), as the superuser."""
     url = rig.ha.url("wedsync_failover", port=rig.ha.ports.replica)
@@ -64,12 +80,14 @@ def _replayed(rig: FailoverRig, version: int) -> None:
             time.sleep(0.05)
 
 
-def _enquiries_at(rig: FailoverRig, key: str, version: int) -> int:
+def _enquiries_at(rig: FailoverRig, key: str, version: int, start: str = "2026-01-01") -> int:
     """The supplier's enquiries in the metrics answer, once the API names `version`."""
     deadline = time.monotonic() + WAIT_SECONDS
     headers = {"Authorization": f"Bearer {key}"}
     while True:
-        answer = httpx.get(f"{rig.api.base_url}{METRICS}", headers=headers, timeout=10)
+        answer = httpx.get(
+            f"{rig.api.base_url}{METRICS}", params={"start": start}, headers=headers, timeout=10
+        )
         assert answer.status_code == 200, answer.text
         if answer.headers["x-dataset-version"] == str(version):
             return int(answer.json()["vendor_performance_totals"]["enquiries"])
@@ -101,25 +119,17 @@ def test_mart_reads_use_the_replica_only_once_it_has_replayed_the_version_they_a
         venue = create_api_key(conn, VENUE, "professional", "replica reads")
         built = bump_dataset_version(conn, ANALYTICS_DATASET)
     _replayed(rig, built)
-    with _replica(rig) as replica:
-        replica.execute("select pg_wal_replay_pause()")
-        try:
-            # A build lands on the primary while the replica is held back: the answer for the
-            # new version must come from the new marts (the primary), not the replica's old ones.
-            rebuilt = _rebuild(rig, PHOTOGRAPHER, 1000, bump=True)
-            assert _enquiries_at(rig, photographer, rebuilt) == 70 + 1000
-        finally:
-            replica.execute("select pg_wal_replay_resume()")
+    with _replay_held(rig):
+        # A build lands on the primary while the replica is held back: the answer for the
+        # new version must come from the new marts (the primary), not the replica's old ones.
+        rebuilt = _rebuild(rig, PHOTOGRAPHER, 1000, bump=True)
+        assert _enquiries_at(rig, photographer, rebuilt) == 70 + 1000
     _replayed(rig, rebuilt)
-    with _replica(rig) as replica:
-        replica.execute("select pg_wal_replay_pause()")
-        try:
-            # Caught up, the replica serves: a mart change the primary has not announced (no
-            # new version) is not in the answer, because the answer came from the replica.
-            _rebuild(rig, VENUE, 500, bump=False)
-            assert _enquiries_at(rig, venue, rebuilt) == 12
-        finally:
-            replica.execute("select pg_wal_replay_resume()")
+    with _replay_held(rig):
+        # Caught up, the replica serves: a mart change the primary has not announced (no
+        # new version) is not in the answer, because the answer came from the replica.
+        _rebuild(rig, VENUE, 500, bump=False)
+        assert _enquiries_at(rig, venue, rebuilt) == 12
 
 
 def test_sigkilling_the_primary_under_ingest_fails_over_and_loses_no_acknowledged_event(

@@ -35,6 +35,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Any
 
 import psycopg
 
@@ -351,11 +352,9 @@ class PostgresHA:
     def roles(self) -> dict[str, str]:
         """`{member: role}` from Patroni's `/cluster` (`leader`, `sync_standby`, `replica`)."""
         for node in NODES:
-            with contextlib.suppress(urllib.error.URLError, OSError, ValueError):
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{self.ports.patroni(node)}/cluster", timeout=2
-                ) as reply:
-                    members = json.loads(reply.read())["members"]
+            cluster = _json(self.ports.patroni(node), "/cluster")
+            if cluster is not None:
+                members = cluster["members"]
                 return {m["name"]: m["role"] for m in members if m.get("state") != "stopped"}
         raise ClusterError("no Patroni REST API answers")
 
@@ -371,6 +370,30 @@ class PostgresHA:
         if not names:
             raise ClusterError("no leader")
         return int(names[0].removeprefix("node"))
+
+    def set_maintenance(self, paused: bool, timeout: float = 30.0) -> None:
+        """Patroni's maintenance mode on or off, once every node runs under it.
+
+        While on, Patroni neither fails over nor touches the nodes: a replica whose replay was
+        paused by hand stays paused (Patroni otherwise resumes it within a loop).
+        """
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.ports.patroni(NODES[0])}/config",
+            data=json.dumps({"pause": paused}).encode(),
+            method="PATCH",
+        )
+        with urllib.request.urlopen(request, timeout=5):
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self._node_paused(node) == paused for node in NODES):
+                return
+            time.sleep(0.2)
+        raise ClusterError(f"Patroni's maintenance mode not {paused} on every node in {timeout} s")
+
+    def _node_paused(self, node: int) -> bool | None:
+        state = _json(self.ports.patroni(node), "/patroni")
+        return None if state is None else bool(state.get("pause", False))
 
     def postmaster_pid(self, node: int) -> int | None:
         """Node `node`'s running postmaster, from its `postmaster.pid` (None if not running)."""
@@ -398,6 +421,16 @@ def replicated_warehouse(ports: ClusterPorts, wanted: bool | None = None) -> Pos
             raise ValueError(f"{POSTGRES_VARIABLE} must be 'patroni' or 'shared'; got {raw!r}")
         wanted = raw == "patroni"
     return PostgresHA(PostgresHAPorts.of(ports), RUN_DIR) if wanted else None
+
+
+def _json(port: int, path: str) -> dict[str, Any] | None:
+    """The JSON object a Patroni REST API answers at `path` (None when it does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as reply:
+            answer = json.loads(reply.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 def _status(port: int, path: str) -> int | None:

@@ -32,7 +32,6 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -40,6 +39,7 @@ from typing import Any
 import psycopg
 
 from wedsync.cluster.balancer import wait_until_up
+from wedsync.cluster.postgres_ports import NODES, PostgresHAPorts
 from wedsync.cluster.processes import ClusterError, Supervisor
 from wedsync.cluster.topology import ClusterPorts, Member
 from wedsync.settings import LOCAL_DIR, REPO_ROOT
@@ -50,8 +50,6 @@ RUN_DIR = LOCAL_DIR / "cluster" / "postgres-ha"
 #: `make cluster` runs the replicated warehouse when this is `patroni` (it is heavier: two
 #: Postgres servers, etcd, pgbouncer and a second HAProxy).
 POSTGRES_VARIABLE = "WEDSYNC_CLUSTER_POSTGRES"
-NODES = (1, 2)
-PORT_OFFSET = 70
 OS_USER = "postgres"
 #: Bootstrapping (initdb) and a replica's base backup take a while on a busy machine.
 NODE_START_SECONDS = 180.0
@@ -81,68 +79,6 @@ def _own(path: Path) -> None:
         shutil.chown(path, OS_USER, OS_USER)
         for child in path.rglob("*"):
             shutil.chown(child, OS_USER, OS_USER)
-
-
-@dataclass(frozen=True)
-class PostgresHAPorts:
-    """The replicated warehouse's ports (see the module's docstring)."""
-
-    base: int
-
-    @classmethod
-    def of(cls, ports: ClusterPorts) -> PostgresHAPorts:
-        """The block inside a topology's ports."""
-        return cls(ports.base + PORT_OFFSET)
-
-    @property
-    def etcd(self) -> int:
-        """etcd's client port."""
-        return self.base
-
-    @property
-    def etcd_peer(self) -> int:
-        """etcd's peer port (one member, but etcd listens for peers all the same)."""
-        return self.base + 1
-
-    def patroni(self, node: int) -> int:
-        """Node `node`'s Patroni REST API."""
-        return self.base + 1 + node
-
-    def postgres(self, node: int) -> int:
-        """Node `node`'s PostgreSQL."""
-        return self.base + 3 + node
-
-    @property
-    def primary(self) -> int:
-        """HAProxy's port that always reaches the current primary."""
-        return self.base + 6
-
-    @property
-    def replica(self) -> int:
-        """HAProxy's port that reaches a streaming replica."""
-        return self.base + 7
-
-    @property
-    def pgbouncer(self) -> int:
-        """pgbouncer, in front of the primary: the warehouse's address for the API."""
-        return self.base + 8
-
-    @property
-    def stats(self) -> int:
-        """This HAProxy's stats page."""
-        return self.base + 9
-
-    def haproxy_env(self) -> dict[str, str]:
-        """The variables `deploy/patroni/haproxy.cfg` expands."""
-        variables = {
-            "WEDSYNC_PG_PRIMARY_PORT": self.primary,
-            "WEDSYNC_PG_REPLICA_PORT": self.replica,
-            "WEDSYNC_PG_STATS_PORT": self.stats,
-        }
-        for node in NODES:
-            variables[f"WEDSYNC_PG_PORT_{node}"] = self.postgres(node)
-            variables[f"WEDSYNC_PATRONI_PORT_{node}"] = self.patroni(node)
-        return {name: str(port) for name, port in variables.items()}
 
 
 def node_name(node: int) -> str:

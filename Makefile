@@ -7,6 +7,7 @@
 #   make cluster-down  stop it
 #   WEDSYNC_CLUSTER_DAGSTER=1 make cluster  also Dagster: code server, 1 daemon, 2 webservers behind HAProxy, 2 Celery workers
 #   make cluster WEDSYNC_CLUSTER_REDIS=cluster   the same, with the API on a 6-node Redis Cluster of its own (3 primaries + 3 replicas)
+#   make cluster WEDSYNC_CLUSTER_POSTGRES=patroni   the same on a replicated warehouse: Patroni + etcd, 2 Postgres nodes (sync), pgbouncer
 #   make bench-tools   install what the benchmarks cross-check with (Debian's wrk)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -67,6 +68,7 @@ demo: build
 # The topology serves the warehouse as it is (run `make build` first for data); haproxy comes from apt.
 cluster: services dbt-manifest
 	@command -v haproxy >/dev/null || { echo "make cluster needs haproxy: apt-get install haproxy"; exit 1; }
+	@[ "$$WEDSYNC_CLUSTER_POSTGRES" != patroni ] || command -v patroni >/dev/null || { echo "WEDSYNC_CLUSTER_POSTGRES=patroni needs: apt-get install patroni etcd-server pgbouncer"; exit 1; }
 	@$(WITH_ENV) $(BIN)/wedsync db init
 	@$(WITH_ENV) $(BIN)/wedsync cluster up
 

@@ -221,6 +221,8 @@ class ApiServer:
     redis_url: str
     workers: int = 2
     process: subprocess.Popen[bytes] | None = None
+    #: More settings of the API (a replica to read marts from, in the failover rig).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -232,6 +234,7 @@ class ApiServer:
             **os.environ,
             "WEDSYNC_DATABASE_URL": self.database_url,
             "WEDSYNC_REDIS_URL": self.redis_url,
+            **self.extra_env,
         }
         env.pop("WEDSYNC_API_DATABASE_URL", None)
         self.process = subprocess.Popen(

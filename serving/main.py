@@ -112,6 +112,10 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         await asyncio.to_thread(prepare_warehouse, settings.database_url)
         pool = create_pool(config.api_database_url)
         await pool.open(wait=False)
+        replica_pool = None
+        if config.api_replica_database_url is not None:
+            replica_pool = create_pool(config.api_replica_database_url)
+            await replica_pool.open(wait=False)
         client = async_client(
             settings.redis_url,
             socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
@@ -141,6 +145,7 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             versions=DatasetVersions(config.api_database_url, on_lost=pool.breaker.suspect),
             revocations=revocations,
             connections=ConnectionCaps(client, config.workers),
+            replica_pool=replica_pool,
         )
         app.state.serving = current["state"] = state
         app.state.request_metrics = request_metrics
@@ -159,6 +164,9 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             await stop_background(background)
             await pool.breaker.stop()
             await pool.close()
+            if replica_pool is not None:
+                await replica_pool.breaker.stop()
+                await replica_pool.close()
             await client.aclose()
 
     app = ServingApp(

@@ -23,6 +23,7 @@ from serving.cache.learned_reads import LearnedRead
 from serving.cache.responses import CachedAnswer, Claim, normalize_query
 from serving.core.db import WAREHOUSE_DOWN
 from serving.core.observability import route_template
+from serving.core.replica import marts_connection
 from serving.security.tenancy import pipelined_tenant_scope
 from wedsync.api_keys import Principal
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version_async
@@ -65,7 +66,8 @@ async def _fresh_answer(
         found = await state.cache.lookup(key_of(pushed))
         if isinstance(found, CachedAnswer):
             return found, "hit", pushed
-        async with state.pool.connection() as conn:
+        # The replica when it has replayed this version, else the primary.
+        async with marts_connection(state.pool, state.replica_pool, dataset, pushed) as conn:
             return await _computed(state, conn, pushed, key_of, compute, found)
     async with state.pool.connection() as conn:
         version = await read_dataset_version_async(conn, dataset)

@@ -53,6 +53,8 @@ class ServingState:
     reads: LearnedReads = field(default_factory=LearnedReads)
     # The last data version seen per dataset, to serve cached answers while Postgres is down.
     last_versions: dict[str, int] = field(default_factory=dict)
+    # The streaming replica's pool, for mart reads (`serving.core.replica`), when configured.
+    replica_pool: GuardedPool | None = None
 
 
 async def get_state(request: Request) -> ServingState:

@@ -128,10 +128,17 @@ class WarehouseBreaker:
         if not await self._answers():
             self._probe = None
             self.trip(self.reason or "probe failed")
-        elif self._on_recovery is not None:
+            return
+        if self._on_recovery is not None:
             # Back already (a quick restart): connections the restart broke are replaced now,
             # before a request is handed one.
             await self._on_recovery()
+        if self._opened_at is not None:
+            # A request tripped the breaker while this probe ran, and found a probe running
+            # (this one, which never closes it): probe on until Postgres answers. Without
+            # this a failover behind pgbouncer left a worker refusing every request for good.
+            self._probe = None
+            self._start_probe(until_back=True)
 
     async def _probe_until_back(self) -> None:
         while True:

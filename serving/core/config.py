@@ -56,6 +56,24 @@ def api_database_url(database_url: str) -> str:
     return url._replace(netloc=f"{API_ROLE}@{host}").geturl()
 
 
+def api_replica_database_url() -> str | None:
+    """The streaming replica's URL with the API's role (`WEDSYNC_REPLICA_DATABASE_URL`), if any.
+
+    Mart reads go there when set (`serving.core.replica`); ingest and everything else stays on
+    the primary.
+    """
+    configured = os.environ.get("WEDSYNC_REPLICA_DATABASE_URL")
+    if not configured:
+        return None
+    url = urlparse(configured)
+    if url.scheme not in ("postgresql", "postgres") or not url.hostname:
+        raise ValueError(
+            f"WEDSYNC_REPLICA_DATABASE_URL must be a postgresql:// URL; got {url.scheme!r}"
+        )
+    host = url.netloc.rpartition("@")[2]
+    return url._replace(netloc=f"{API_ROLE}@{host}").geturl()
+
+
 def _workers_from_env() -> int:
     """`WEDSYNC_API_WORKERS` (else uvicorn's `WEB_CONCURRENCY`): how many workers serve."""
     for name in ("WEDSYNC_API_WORKERS", "WEB_CONCURRENCY"):
@@ -83,6 +101,8 @@ class ServingConfig:
     auth_exchanges: int = AUTH_EXCHANGES_PER_WINDOW
     #: Uvicorn workers sharing the limits: with Redis down each counts its share alone.
     workers: int = 1
+    #: The streaming replica mart reads go to (as `wedsync_api`); None: the primary serves them.
+    api_replica_database_url: str | None = None
 
     @classmethod
     def from_env(cls, settings: Settings) -> ServingConfig:
@@ -104,4 +124,5 @@ class ServingConfig:
                 for tier, default in DEFAULT_WS_CONNECTIONS.items()
             },
             workers=_workers_from_env(),
+            api_replica_database_url=api_replica_database_url(),
         )

@@ -101,7 +101,12 @@ def prepare_warehouse(database_url: str) -> bool:
             try:
                 apply_schema(conn)
                 apply_tenancy(conn)
+                # Committed before the lock is released: the next worker must find the schema
+                # there, not its own `create schema` waiting on this one's uncommitted catalog
+                # rows and failing on them when they commit (a new warehouse, workers at once).
+                conn.commit()
             finally:
+                conn.rollback()  # nothing left after the commit; a failure's aborted transaction
                 conn.execute("select pg_advisory_unlock(%s)", (_SCHEMA_LOCK_ID,))
     except psycopg.OperationalError as error:
         logger.warning("warehouse not reachable at start-up (%s); serving 503 until it is", error)

@@ -13,11 +13,13 @@ Cluster of its own (`redis_cluster.py`) and the API processes use it instead of 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 from wedsync.cluster.balancer import wait_until_up
 from wedsync.cluster.dagster import DagsterTopology, dagster_home
+from wedsync.cluster.postgres_ha import PostgresHA
 from wedsync.cluster.processes import ClusterError, Supervisor
 from wedsync.cluster.redis_cluster import REDIS_MODE_VARIABLE, RedisClusterNodes
 from wedsync.cluster.topology import (
@@ -50,9 +52,16 @@ class Cluster:
         mlflow_store_url: str | None = None,
         with_dagster: bool | None = None,
         redis_cluster: bool | None = None,
+        postgres_ha: PostgresHA | None = None,
     ) -> None:
         self.ports = ports or ClusterPorts.from_env()
         self.settings = settings or get_settings()
+        # With the replicated warehouse, everything writes through its pgbouncer to the primary.
+        self.postgres_ha = postgres_ha
+        if postgres_ha is not None:
+            self.settings = dataclasses.replace(
+                self.settings, database_url=postgres_ha.url(self.settings.database_name)
+            )
         self.supervisor = Supervisor(run_dir)
         # Settings every API process gets on top of the warehouse's (rate limits in a test).
         self.extra_env = extra_env or {}
@@ -85,6 +94,12 @@ class Cluster:
             "WEDSYNC_REDIS_URL": self.redis_url,
             **self.extra_env,
         }
+        if self.postgres_ha is not None:
+            # Mart reads go to the streaming replica (serving.core.replica).
+            replica = self.postgres_ha.ports.replica
+            env["WEDSYNC_REPLICA_DATABASE_URL"] = self.postgres_ha.url(
+                self.settings.database_name, replica
+            )
         return api_members(self.ports, env)
 
     @property
@@ -117,6 +132,9 @@ class Cluster:
             # must not stop a topology that was already serving.
             raise ClusterError(f"already running: {', '.join(running)} (stop it first)")
         try:
+            if self.postgres_ha is not None:
+                self.postgres_ha.up()
+                ensure_database(self.settings.database_url)
             if self.redis_nodes:
                 self.redis_nodes.up()
             for member in self.api:
@@ -164,8 +182,14 @@ class Cluster:
 
     def down(self) -> list[str]:
         """Stop every server this topology started; their names."""
-        return self.supervisor.stop_all()
+        stopped = self.supervisor.stop_all()
+        if self.postgres_ha is not None:
+            stopped += self.postgres_ha.down()
+        return stopped
 
     def status(self) -> dict[str, int]:
         """Running servers by name, with their process ids."""
-        return self.supervisor.running()
+        running = self.supervisor.running()
+        if self.postgres_ha is not None:
+            running |= self.postgres_ha.supervisor.running()
+        return running

@@ -55,6 +55,8 @@ class Supervisor:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                user=member.user,
+                group=member.user,
             )
         self._children[member.name] = process
         self._pid_file(member.name).write_text(f"{process.pid}\n{member.command[0]}\n")

@@ -128,6 +128,8 @@ class Member:
     port: int
     ready_path: str
     env: dict[str, str] = field(default_factory=dict)
+    #: The OS user (and group) it runs as; None: ours. Postgres and pgbouncer refuse root.
+    user: str | None = None
 
 
 def api_members(ports: ClusterPorts, env: dict[str, str]) -> list[Member]:

@@ -55,3 +55,36 @@ def test_a_suspicion_the_probe_confirms_opens_the_breaker() -> None:
 
     assert asyncio.run(scenario()) is True
     assert recovered == []
+
+
+class GatedBreaker(WarehouseBreaker):
+    """A breaker whose probe answers once the test opens the gate (Postgres is back)."""
+
+    def __init__(self) -> None:
+        super().__init__(NOWHERE, probe_seconds=0.01)
+        self.gate = asyncio.Event()
+
+    async def _answers(self) -> bool:
+        await self.gate.wait()
+        return True
+
+
+def test_a_trip_while_a_suspicion_is_being_probed_still_ends_with_the_breaker_closed() -> None:
+    # A failover behind pgbouncer: a pool timeout makes the worker probe once, and while that
+    # probe waits a request finds its connection cut and trips the breaker. The breaker must
+    # still close when Postgres answers (it stayed open for good, refusing every request).
+    async def scenario() -> bool:
+        breaker = GatedBreaker()
+        breaker.suspect("no pooled connection within the timeout")
+        await asyncio.sleep(0)  # the probe is under way
+        breaker.trip("server closed the connection unexpectedly")
+        breaker.gate.set()
+        for _ in range(200):
+            if not breaker.is_open:
+                break
+            await asyncio.sleep(0.01)
+        still_open = breaker.is_open
+        await breaker.stop()
+        return still_open
+
+    assert asyncio.run(scenario()) is False

@@ -96,6 +96,7 @@ class ClusterPorts:
     def dagster_code_server(self) -> int:
         """The Dagster code server (gRPC)."""
         return self.base + 39
+
     def redis_node(self, node: int) -> int:
         """Redis Cluster node `node` (1-based); its cluster bus listens on this + 10000."""
         return self.base + 50 + node

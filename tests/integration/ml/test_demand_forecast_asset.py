@@ -92,7 +92,7 @@ def test_demand_forecast_backtests_logs_and_publishes_twelve_months(ml_world: Ml
             "select count(*) from published join predictions.demand_forecast_scores as chosen "
             "using (target, horizon) join predictions.demand_forecast_scores as own "
             "on own.target = published.target and own.horizon = published.horizon "
-            "and own.method = published.method and own.\"window\" = chosen.\"window\" "
+            'and own.method = published.method and own."window" = chosen."window" '
             "where chosen.chosen and chosen.wape is distinct from own.wape"
         ).fetchone()
         methods_per_target = conn.execute(

@@ -16,11 +16,10 @@ from sklearn.dummy import DummyClassifier
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
-from ml.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES, SUPPLIER_FEATURE
+from ml.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 
 RANDOM_STATE = 42
 
@@ -61,44 +60,13 @@ def categorical_encoder() -> OrdinalEncoder:
 
 def gradient_boosting() -> Pipeline:
     """Native categorical splits and missing values; early stopping keeps it from overfitting."""
-    return _boosting(with_track_record=False)
-
-
-def gradient_boosting_track_record() -> Pipeline:
-    """`gradient_boosting` plus the supplier's track record: its booking rate in the training
-    enquiries, target-encoded (shrunk towards the overall rate by how many it has; cross-fitted
-    while fitting, so no enquiry grades itself). A supplier's reputation and price response
-    are in the simulator's at-enquiry probability and in no feature; its past conversion is
-    what the platform can see of them when an enquiry arrives. A supplier unseen in training
-    gets the overall rate."""
-    return _boosting(with_track_record=True)
-
-
-def _boosting(with_track_record: bool) -> Pipeline:
-    track_record = (
-        [
-            (
-                "track_record",
-                TargetEncoder(
-                    target_type="binary",
-                    cv=KFold(n_splits=5, shuffle=True, random_state=RANDOM_STATE),
-                ),
-                [SUPPLIER_FEATURE],
-            )
-        ]
-        if with_track_record
-        else []
-    )
     preprocess = ColumnTransformer(
         [
             ("categories", categorical_encoder(), list(CATEGORICAL_FEATURES)),
-            *track_record,
             ("numbers", "passthrough", list(NUMERIC_FEATURES)),
         ]
     )
-    categorical_mask = [True] * len(CATEGORICAL_FEATURES) + [False] * (
-        len(track_record) + len(NUMERIC_FEATURES)
-    )
+    categorical_mask = [True] * len(CATEGORICAL_FEATURES) + [False] * len(NUMERIC_FEATURES)
     model = HistGradientBoostingClassifier(
         learning_rate=0.05,
         max_iter=300,
@@ -115,7 +83,6 @@ CANDIDATES: dict[str, Callable[[], Pipeline]] = {
     "prior_rate": prior_rate_baseline,
     "logistic_regression": logistic_regression,
     "gradient_boosting": gradient_boosting,
-    "gradient_boosting_track_record": gradient_boosting_track_record,
 }
 
 

@@ -34,18 +34,11 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "wedding_month_mean_temp_c",
     "supplier_date_bookings",
 )
-#: The supplier itself, known when the enquiry arrives: a model may learn its track record
-#: from the training enquiries (`ml.candidates.gradient_boosting_track_record`).
-SUPPLIER_FEATURE = "supplier_id"
-FEATURE_COLUMNS: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES + (SUPPLIER_FEATURE,)
-#: Feature columns held as text.
-TEXT_FEATURES: tuple[str, ...] = (*CATEGORICAL_FEATURES, SUPPLIER_FEATURE)
-#: Features an enquiry may lack: a value the staging models nulled as malformed, a region
-#: without climate normals, or a caller that does not say which supplier (scored as a supplier
-#: with no track record).
+FEATURE_COLUMNS: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
+#: Features an enquiry may lack: a value the staging models nulled as malformed, or a region
+#: without climate normals.
 OPTIONAL_FEATURES: frozenset[str] = frozenset(
     {
-        SUPPLIER_FEATURE,
         "guest_count",
         "budget_gbp",
         "budget_to_price_ratio",
@@ -57,6 +50,7 @@ OPTIONAL_FEATURES: frozenset[str] = frozenset(
 REPLY_COLUMNS: tuple[str, ...] = ("first_response_hours", "responded")
 ID_COLUMNS: tuple[str, ...] = (
     "enquiry_id",
+    "supplier_id",
     "enquiry_date",
     "outcome",
     "booked",
@@ -81,7 +75,7 @@ def _coerce_feature_types(enquiries: pd.DataFrame) -> pd.DataFrame:
         typed[column] = pd.to_numeric(typed[column].astype("object"), errors="coerce").astype(
             "float64"
         )
-    for column in TEXT_FEATURES:
+    for column in CATEGORICAL_FEATURES:
         typed[column] = typed[column].astype("str").where(typed[column].notna(), None)
     return typed
 
@@ -100,7 +94,7 @@ def _feature_problem(name: str, value: object) -> str | None:
     """Why one posted feature value cannot be scored, or None when it can."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None if name in OPTIONAL_FEATURES else "is required"
-    if name in TEXT_FEATURES:
+    if name in CATEGORICAL_FEATURES:
         return None if isinstance(value, str) and value else "must be a non-empty string"
     if isinstance(value, bool | int | float | Decimal):
         return None

@@ -34,8 +34,8 @@ SUPPLIER_PROFILE_SQL = (
     "select vendor_type, region, price_band, base_price_gbp, "
     "(select count(*) from marts.fct_bookings as bookings "
     "where bookings.supplier_id = suppliers.supplier_id "
-    "and bookings.wedding_date = %(wedding_date)s and bookings.status = 'confirmed')::integer, "
-    "supplier_id from marts.dim_suppliers as suppliers where supplier_id = %(supplier_id)s"
+    "and bookings.wedding_date = %(wedding_date)s and bookings.status = 'confirmed')::integer "
+    "from marts.dim_suppliers as suppliers where supplier_id = %(supplier_id)s"
 )
 
 
@@ -48,7 +48,6 @@ class SupplierProfile:
     price_band: str
     base_price_gbp: float | Decimal | None
     date_bookings: int = 0
-    supplier_id: str | None = None
 
 
 @cache
@@ -124,5 +123,4 @@ def posted_enquiry_features(
         "wedding_month_rain_days": rain_days,
         "wedding_month_mean_temp_c": mean_temp_c,
         "supplier_date_bookings": supplier.date_bookings,
-        "supplier_id": supplier.supplier_id,
     }

@@ -137,7 +137,10 @@ def _target_lines(scores: pd.DataFrame, target: str) -> list[str]:
     candidates = [str(method) for method in mine["method"].unique() if method != PER_HORIZON]
     # The same rule the forecast chose by, on the same validation scores.
     by_horizon = choose_methods(scores, candidates)[target]
-    validation = mine[(mine["window"] == "validation") & (mine["horizon"] == 0)]
+    # The per-horizon forecast's validation score is in-sample (it was chosen there): not ranked.
+    validation = mine[
+        (mine["window"] == "validation") & (mine["horizon"] == 0) & (mine["method"] != PER_HORIZON)
+    ]
     ranked = ", ".join(
         f"{row.method} {row.wape:.3f}" for row in validation.sort_values("wape").itertuples()
     )

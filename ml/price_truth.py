@@ -1,8 +1,9 @@
 """Price advice held against the truth: would conversion really have moved as claimed?
 
 For each advised change of band (`predictions.price_advice`, `price_change` up or down) the
-advice's evidence claims a conversion change, recommended band minus usual band, with an
-interval from the two Wilson intervals. The simulator knows what conversion each enquiry would
+advice's evidence claims a conversion change for the usual band's enquiries re-priced into
+the recommended band (`if_moved`, from `ml.price_response`), with its 95% interval. The
+simulator knows what conversion each enquiry would
 have had with its supplier priced in any band (`true_probability_at_<band>`), so the true
 change for the segment's usual-band suppliers in that wedding month is known. The advice hits
 when the true change lies inside the claimed interval; its direction is right when the signs
@@ -31,14 +32,14 @@ ENQUIRIES_SQL = (
 )
 
 
-def _claimed_change(evidence: str, usual: str, recommended: str) -> tuple[float, float, float]:
+def _claimed_change(evidence: str, recommended: str) -> tuple[float, float, float]:
     """(claimed conversion change, interval low, interval high) from the evidence JSON."""
     bands = {band["price_band"]: band for band in json.loads(evidence)}
-    was, now = bands[usual], bands[recommended]
+    claim = bands[recommended]["if_moved"]
     return (
-        now["conversion"] - was["conversion"],
-        now["conversion_ci_low"] - was["conversion_ci_high"],
-        now["conversion_ci_high"] - was["conversion_ci_low"],
+        claim["conversion_change"],
+        claim["conversion_change_low"],
+        claim["conversion_change_high"],
     )
 
 
@@ -52,9 +53,7 @@ def advice_against_truth(advice: pd.DataFrame, enquiries: pd.DataFrame) -> pd.Da
     changes = advice[advice["price_change"].isin(["up", "down"])]
     rows = []
     for row in changes.itertuples(index=False):
-        claimed, low, high = _claimed_change(
-            row.evidence, row.usual_price_band, row.recommended_price_band
-        )
+        claimed, low, high = _claimed_change(row.evidence, row.recommended_price_band)
         month = pd.Timestamp(row.month).month
         usual_enquiries = enquiries[
             (enquiries["vendor_type"] == row.vendor_type)

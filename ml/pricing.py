@@ -1,20 +1,20 @@
 """Price advice per vendor type x region x upcoming month: which price band earns most.
 
-Plain and checkable by hand. For each upcoming wedding month the demand forecast says whether
-demand is high or low for the segment (at least / below its 12-month average). The evidence
-is the segment's own history in months of the same demand level: for each price band, how
-many enquiries were decided (booked or lost), how many booked (conversion, with a 95% Wilson
-interval, from `wedsync.conversion` as the API and the marts report them) and what a booking
-was worth. A band's revenue per enquiry is conversion x booking
-value, and its interval the Wilson interval x booking value. The advice moves one step from
-the segment's usual band only when the neighbour's whole interval lies above the usual band's
-(both with at least `MIN_DECIDED_ENQUIRIES`): a better point estimate inside the noise is a
-hold, not a move. `ml.price_truth` holds the claimed conversion change against the
-simulator's true price response.
+For each upcoming wedding month the demand forecast says whether demand is high or low for
+the segment (at least / below its 12-month average), and the segment's own history in months
+of the same demand level is shown per price band: decided enquiries, bookings, conversion
+with a 95% Wilson interval (`wedsync.conversion`, as the API and the marts report them), and
+what a booking was worth.
 
-The evidence is observational: a band's enquiries come from the couples who chose that band,
-so a far-away band's figures say little about what a supplier would win by moving there. One
-step at a time keeps the advice close to what the evidence can support.
+Those per-band figures compare different suppliers' couples, so they cannot say what a
+supplier would win by moving band (issue 12). The advice itself comes from
+`ml.price_response`: the segment's usual-band enquiries for that calendar month, re-priced one
+band up or down, everything else held. A band change is advised only when the 95% interval of
+its revenue-per-enquiry change lies wholly above zero (and at least `MIN_REPRICED_ENQUIRIES`
+usual-band enquiries stand for the month's couples); otherwise the advice is a hold. The
+claimed conversion change and its interval are kept in the evidence, where `ml.price_truth`
+holds them against the simulator's true price response. One step at a time keeps the advice
+near the prices the evidence has seen.
 """
 
 from __future__ import annotations
@@ -26,11 +26,15 @@ import pandas as pd
 import psycopg
 
 from ml.demand.history import SEGMENT
+from ml.evaluation import as_of_date, settled_enquiries
+from ml.features import read_booking_features
+from ml.price_response import PRICE_BANDS, BandChange, PriceResponse, fit_price_responses
 from ml.tables import replace_table, sql_value
 from wedsync.conversion import conversion_rate, wilson_interval
 
-PRICE_BANDS = ("budget", "mid", "premium", "luxury")
-MIN_DECIDED_ENQUIRIES = 30
+#: The usual band's enquiries for the wedding month that are re-priced: the model carries the
+#: evidence, so these only need to be enough to stand for the month's couples.
+MIN_REPRICED_ENQUIRIES = 10
 
 PRICE_ADVICE_TABLE = ("predictions", "price_advice")
 PRICE_ADVICE_COLUMNS = (
@@ -101,63 +105,82 @@ def band_evidence(
     return evidence
 
 
-def _advice(recommended: str | None, usual: str | None, level: str) -> tuple[str | None, str]:
+def _advice(
+    recommended: BandChange | None, usual: str | None, level: str, enough: bool
+) -> tuple[str | None, str]:
     """(`up` | `down` | `hold` | None, the advice in words)."""
-    if recommended is None:
+    if usual is None or not enough:
         return None, (
-            f"not enough evidence: the usual price band (or, without one, every band within "
-            f"one step) lacks {MIN_DECIDED_ENQUIRIES}+ decided enquiries in {level}-demand months"
+            f"not enough evidence: the usual price band has fewer than {MIN_REPRICED_ENQUIRIES} "
+            "enquiries for this wedding month, or its vendor type has too few settled ones to "
+            "fit a price response"
         )
-    if usual is None or recommended == usual:
+    if recommended is None:
         return "hold", (
-            f"hold at {recommended}: no neighbouring band earns more per enquiry beyond its 95% "
-            f"interval in {level}-demand months"
+            f"hold at {usual}: re-priced one band up or down, the same enquiries would not earn "
+            f"more per enquiry beyond the 95% interval ({level}-demand month)"
         )
-    direction = "up" if PRICE_BANDS.index(recommended) > PRICE_BANDS.index(usual) else "down"
+    moved = recommended
+    direction = "up" if PRICE_BANDS.index(moved.band) > PRICE_BANDS.index(usual) else "down"
     return direction, (
-        f"move {direction} from {usual} to {recommended}: it earns more per enquiry in "
-        f"{level}-demand months, beyond both 95% intervals"
+        f"move {direction} from {usual} to {moved.band}: the same enquiries would convert "
+        f"{moved.conversion_now:.1%} -> {moved.conversion_there:.1%} (change 95% interval "
+        f"{moved.conversion_change_low:+.3f}..{moved.conversion_change_high:+.3f}) at "
+        f"{moved.price_factor:.2f}x the price, earning more per enquiry beyond the 95% "
+        f"interval ({level}-demand month)"
     )
 
 
-def _within_one_step(usual_band: str | None) -> tuple[str, ...]:
-    """The usual band and its neighbours (every band when the usual one is unknown)."""
-    if usual_band not in PRICE_BANDS:
-        return PRICE_BANDS
+def _neighbours(usual_band: str) -> tuple[str, ...]:
+    """The bands one step from the usual one."""
     position = PRICE_BANDS.index(usual_band)
-    return PRICE_BANDS[max(0, position - 1) : position + 2]
+    return tuple(PRICE_BANDS[i] for i in (position - 1, position + 1) if 0 <= i < len(PRICE_BANDS))
 
 
-def _clearly_best(eligible: pd.DataFrame, usual_band: str | None) -> str | None:
-    """The usual band, or a neighbour whose revenue-per-enquiry interval lies wholly above the
-    usual band's (the one with the highest lower bound); None without evidence for the usual
-    band (with no usual band, the band with the best point estimate)."""
-    if eligible.empty:
-        return None
-    if usual_band is None:
-        return str(eligible.loc[eligible["revenue_per_enquiry_gbp"].idxmax(), "price_band"])
-    value = eligible["booking_value_gbp"]
-    low = eligible["conversion_ci_low"] * value
-    high = eligible["conversion_ci_high"] * value
-    usual = eligible["price_band"] == usual_band
-    if not usual.any():
-        return None
-    clearly_above = ~usual & (low > float(high[usual].iloc[0]))
-    if not clearly_above.any():
-        return usual_band
-    return str(eligible.loc[low[clearly_above].idxmax(), "price_band"])
+def band_changes(
+    response: PriceResponse | None, rows: pd.DataFrame, usual_band: str | None
+) -> list[BandChange]:
+    """What moving one band up or down would do to `rows` (the usual band's enquiries); empty
+    without a response, a usual band or enough enquiries."""
+    if response is None or usual_band not in response.band_prices:
+        return []
+    if len(rows) < MIN_REPRICED_ENQUIRIES:
+        return []
+    return [
+        response.change(rows, usual_band, band)
+        for band in _neighbours(usual_band)
+        if band in response.band_prices
+    ]
+
+
+def clearly_better(changes: list[BandChange]) -> BandChange | None:
+    """The neighbour whose revenue-per-enquiry change has the highest 95% lower bound, if that
+    bound is above zero; None (hold) when no interval says a move earns more."""
+    better = [change for change in changes if change.revenue_change_low > 0]
+    return max(better, key=lambda change: change.revenue_change_low) if better else None
 
 
 def price_advice(
-    upcoming: pd.DataFrame, evidence: pd.DataFrame, usual_bands: pd.DataFrame
+    upcoming: pd.DataFrame,
+    evidence: pd.DataFrame,
+    usual_bands: pd.DataFrame,
+    settled: pd.DataFrame,
+    enquiries: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per upcoming segment month: the recommended band, why, and the evidence.
 
     `upcoming` holds `vendor_type, region, month, demand_index, demand_level`; `usual_bands`
-    each segment's most common price band (`usual_price_band`).
+    each segment's most common price band (`usual_price_band`); `settled` the settled
+    enquiries' features and labels (`ml.evaluation.settled_enquiries`), which the price
+    response is fitted on; `enquiries` every enquiry's features, whose usual-band ones for the
+    segment and calendar month are re-priced.
     """
+    responses = fit_price_responses(settled)
     rows = []
     grouped = {key: group for key, group in evidence.groupby([*SEGMENT, "demand_level"])}
+    by_segment_month = {
+        key: group for key, group in enquiries.groupby([*SEGMENT, "price_band", "wedding_month"])
+    }
     usual = usual_bands.set_index(SEGMENT)["usual_price_band"].to_dict()
     for month in upcoming.itertuples(index=False):
         key = (month.vendor_type, month.region, month.demand_level)
@@ -165,13 +188,13 @@ def price_advice(
             "price_band", key=lambda band: band.map(PRICE_BANDS.index)
         )
         usual_band = usual.get((month.vendor_type, month.region))
-        eligible = bands[
-            (bands["decided_enquiries"] >= MIN_DECIDED_ENQUIRIES)
-            & bands["revenue_per_enquiry_gbp"].notna()
-            & bands["price_band"].isin(_within_one_step(usual_band))
-        ]
-        recommended = _clearly_best(eligible, usual_band)
-        change, advice = _advice(recommended, usual_band, month.demand_level)
+        usual_rows = by_segment_month.get(
+            (month.vendor_type, month.region, usual_band, pd.Timestamp(month.month).month),
+            enquiries.iloc[0:0],
+        )
+        changes = band_changes(responses.get(month.vendor_type), usual_rows, usual_band)
+        recommended = clearly_better(changes)
+        change, advice = _advice(recommended, usual_band, month.demand_level, bool(changes))
         rows.append(
             {
                 "month": month.month,
@@ -179,34 +202,56 @@ def price_advice(
                 "region": month.region,
                 "demand_level": month.demand_level,
                 "demand_index": round(float(month.demand_index), 3),
-                "recommended_price_band": recommended,
+                "recommended_price_band": (
+                    None if not changes else recommended.band if recommended else usual_band
+                ),
                 "usual_price_band": usual_band,
                 "price_change": change,
                 "advice": advice,
                 "decided_enquiries": int(bands["decided_enquiries"].sum()),
-                "evidence": _evidence_json(bands),
+                "evidence": _evidence_json(bands, changes),
             }
         )
     return pd.DataFrame(rows)
 
 
-def _evidence_json(bands: pd.DataFrame) -> str:
-    """The per-band evidence as JSON the API can pass through unchanged."""
-    return json.dumps(
-        [
-            {
-                "price_band": band.price_band,
-                "decided_enquiries": int(band.decided_enquiries),
-                "bookings": int(band.bookings),
-                "conversion": round(float(band.conversion), 4),
-                "conversion_ci_low": round(float(band.conversion_ci_low), 4),
-                "conversion_ci_high": round(float(band.conversion_ci_high), 4),
-                "booking_value_gbp": _rounded(band.booking_value_gbp),
-                "revenue_per_enquiry_gbp": _rounded(band.revenue_per_enquiry_gbp),
-            }
-            for band in bands.itertuples(index=False)
-        ]
-    )
+def _if_moved(change: BandChange) -> dict[str, float | int]:
+    return {
+        "enquiries": change.enquiries,
+        "price_factor": round(change.price_factor, 4),
+        "conversion_now": round(change.conversion_now, 4),
+        "conversion_there": round(change.conversion_there, 4),
+        "conversion_change": round(change.conversion_change, 4),
+        "conversion_change_low": round(change.conversion_change_low, 4),
+        "conversion_change_high": round(change.conversion_change_high, 4),
+        "revenue_change_share": round(change.revenue_change, 4),
+        "revenue_change_share_low": round(change.revenue_change_low, 4),
+        "revenue_change_share_high": round(change.revenue_change_high, 4),
+    }
+
+
+def _evidence_json(bands: pd.DataFrame, changes: list[BandChange]) -> str:
+    """The per-band evidence as JSON the API can pass through unchanged; a neighbour of the
+    usual band also carries `if_moved`, the usual band's enquiries re-priced into it (the
+    revenue change as a share of the usual band's booking value)."""
+    moved = {change.band: _if_moved(change) for change in changes}
+    entries = {
+        band.price_band: {
+            "price_band": band.price_band,
+            "decided_enquiries": int(band.decided_enquiries),
+            "bookings": int(band.bookings),
+            "conversion": round(float(band.conversion), 4),
+            "conversion_ci_low": round(float(band.conversion_ci_low), 4),
+            "conversion_ci_high": round(float(band.conversion_ci_high), 4),
+            "booking_value_gbp": _rounded(band.booking_value_gbp),
+            "revenue_per_enquiry_gbp": _rounded(band.revenue_per_enquiry_gbp),
+        }
+        for band in bands.itertuples(index=False)
+    }
+    for band, entry in moved.items():
+        entries.setdefault(band, {"price_band": band, "decided_enquiries": 0, "bookings": 0})
+        entries[band]["if_moved"] = entry
+    return json.dumps([entries[band] for band in PRICE_BANDS if band in entries])
 
 
 def _rounded(value: float) -> float | None:
@@ -215,8 +260,9 @@ def _rounded(value: float) -> float | None:
 
 def read_price_inputs(
     conn: psycopg.Connection,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(upcoming segment months with demand levels, per-band evidence, usual bands).
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(upcoming segment months with demand levels, per-band evidence, usual bands, settled
+    enquiries with their features and labels, every enquiry's features).
 
     Raises `LookupError` when there is no demand forecast yet.
     """
@@ -260,7 +306,10 @@ def read_price_inputs(
         demand_levels(historic.astype({"wedding_month": "int64"}), "wedding_month"),
         booking_values,
     )
-    return demand_levels(upcoming.astype({"enquiries": "float64"}), "month"), evidence, usual_bands
+    enquiries = read_booking_features(conn)
+    settled = settled_enquiries(enquiries, as_of_date(enquiries))
+    upcoming_levels = demand_levels(upcoming.astype({"enquiries": "float64"}), "month")
+    return upcoming_levels, evidence, usual_bands, settled, enquiries
 
 
 def replace_price_advice(

@@ -21,7 +21,14 @@ from ml.demand.backtest import rolling_origin_backtest, training_rows
 from ml.demand.climate import climate_contribution, climate_verdict
 from ml.demand.history import SEGMENT, TARGETS, forecast_rows, history_span, month_start
 from ml.demand.methods import FORECASTERS, with_climate
-from ml.demand.scoring import WINDOWS, ForecastWindows, choose_methods, horizon_scores
+from ml.demand.scoring import (
+    PER_HORIZON,
+    WINDOWS,
+    ForecastWindows,
+    choose_methods,
+    horizon_scores,
+    per_horizon_points,
+)
 from ml.tables import replace_table, sql_value
 from ml.threads import one_openmp_thread
 
@@ -70,13 +77,17 @@ create table if not exists predictions.demand_forecast (
 
 @dataclass(frozen=True)
 class DemandForecast:
-    """The published forecast rows, the backtest behind them, its scores and the climate test."""
+    """The published forecast rows, the backtest behind them, its scores and the climate test.
+
+    `methods` is the method chosen per target and horizon; the published forecast's own
+    backtest points and scores are under the method name `PER_HORIZON`.
+    """
 
     forecast: pd.DataFrame
     points: pd.DataFrame
     scores: pd.DataFrame
     climate: pd.DataFrame
-    methods: dict[str, str]
+    methods: dict[str, dict[int, str]]
     origin: int
     windows: ForecastWindows
 
@@ -114,7 +125,8 @@ def forecast_demand(
     enquiry_months: pd.DataFrame, normals: pd.DataFrame, validation_months: int, test_months: int
 ) -> DemandForecast:
     """Backtest every method on the validation and test windows (the last complete months),
-    choose per target on validation, score on test, then forecast from the newest month."""
+    choose per target and horizon on validation, score on test, then forecast from the newest
+    month with each horizon's method."""
     first, newest = history_span(enquiry_months)
     windows = ForecastWindows.ending_before(newest, validation_months, test_months)
     # Snapshots from every origin: the pickup scales need last year's, long before the windows.
@@ -123,20 +135,45 @@ def forecast_demand(
     points = rolling_origin_backtest(rows, windows.months, list(FORECASTERS))
     scores = horizon_scores(points, windows, rows, enquiry_months, first)
     methods = choose_methods(scores, list(FORECASTERS))
+    published = per_horizon_points(points, methods)
+    scores = pd.concat(
+        [scores, horizon_scores(published, windows, rows, enquiry_months, first)],
+        ignore_index=True,
+    )
     climate = climate_contribution(points, windows)
+    points = pd.concat([points, published], ignore_index=True)
     train, live = training_rows(rows, newest), rows[rows["origin"] == newest]
     forecast = live[[*SEGMENT, "month", "horizon"]].copy()
     with one_openmp_thread():
-        for target, method in methods.items():
+        for target, by_horizon in methods.items():
+            method_at = live["horizon"].map(by_horizon).to_numpy()
+            values = np.full(len(live), np.nan)
+            for method in sorted(set(by_horizon.values())):
+                at = method_at == method
+                values[at] = FORECASTERS[method](train, live, target)[at]
             # Weddings already on the books will happen, whichever method forecast the rest.
-            forecast[f"{target}_forecast"] = np.maximum(
-                FORECASTERS[method](train, live, target), live[f"{target}_on_books"]
-            )
+            forecast[f"{target}_forecast"] = np.maximum(values, live[f"{target}_on_books"])
+            forecast[f"{target}_method"] = method_at
     for target in TARGETS:
         forecast[f"{target}_on_books"] = live[f"{target}_on_books"]
         forecast[f"{target}_last_year"] = live[f"{target}_last_year_recorded"]
     return DemandForecast(
         forecast.reset_index(drop=True), points, scores, climate, methods, newest, windows
+    )
+
+
+def describe_methods(by_horizon: dict[int, str]) -> str:
+    """The per-horizon choice in a few words: runs of horizons with one method, e.g.
+    `h1-2 on_the_books, h3-12 boosted`."""
+    runs: list[tuple[int, int, str]] = []
+    for horizon in sorted(by_horizon):
+        method = by_horizon[horizon]
+        if runs and runs[-1][2] == method and runs[-1][1] == horizon - 1:
+            runs[-1] = (runs[-1][0], horizon, method)
+        else:
+            runs.append((horizon, horizon, method))
+    return ", ".join(
+        f"h{first}{'' if first == last else f'-{last}'} {method}" for first, last, method in runs
     )
 
 
@@ -160,7 +197,7 @@ def log_forecast_run(forecast: DemandForecast, experiment_id: str) -> str:
         mlflow.log_params(
             {
                 **_window_params(forecast),
-                "methods": ",".join(FORECASTERS),
+                "methods": ",".join([*FORECASTERS, PER_HORIZON]),
                 "segments": len(forecast.forecast[SEGMENT].drop_duplicates()),
             }
         )
@@ -191,7 +228,10 @@ def log_forecast_run(forecast: DemandForecast, experiment_id: str) -> str:
             )
         mlflow.set_tags(
             {
-                **{f"{target}_method": method for target, method in forecast.methods.items()},
+                **{
+                    f"{target}_method": describe_methods(by_horizon)
+                    for target, by_horizon in forecast.methods.items()
+                },
                 "climate_normals": forecast.climate_verdict,
             }
         )
@@ -221,8 +261,8 @@ def replace_demand_forecast(
             int(row.bookings_on_books),
             count(row.enquiries_last_year),
             count(row.bookings_last_year),
-            forecast.methods["enquiries"],
-            forecast.methods["bookings"],
+            row.enquiries_method,
+            row.bookings_method,
             origin,
             run_id,
             created_at,

@@ -15,7 +15,7 @@ import psycopg
 
 from ml.demand.climate import CLIMATE_COLUMNS
 from ml.demand.history import month_start
-from ml.demand.scoring import SCORE_COLUMNS, ForecastWindows
+from ml.demand.scoring import PER_HORIZON, SCORE_COLUMNS, ForecastWindows, choose_methods
 from ml.tables import replace_table, sql_value
 
 SCORES_TABLE = ("predictions", "demand_forecast_scores")
@@ -87,15 +87,13 @@ def replace_forecast_scores(
     scores: pd.DataFrame,
     climate: pd.DataFrame,
     windows: ForecastWindows,
-    methods: dict[str, str],
     run_id: str,
 ) -> int:
-    """Replace both score tables with this run's; return score rows written."""
-    chosen = [
-        methods.get(target) == method
-        for target, method in zip(scores["target"], scores["method"], strict=True)
-    ]
-    scores = _with_windows(scores, windows).assign(chosen=chosen, mlflow_run_id=run_id)
+    """Replace both score tables with this run's; return score rows written. The published
+    forecast's rows (`PER_HORIZON`) are the ones marked `chosen`."""
+    scores = _with_windows(scores, windows).assign(
+        chosen=scores["method"] == PER_HORIZON, mlflow_run_id=run_id
+    )
     score_columns = [*SCORE_COLUMNS, *WINDOW_COLUMNS, "chosen", "mlflow_run_id"]
     written = replace_table(
         conn, SCORES_DDL, SCORES_TABLE, score_columns, _records(scores, score_columns)
@@ -136,33 +134,40 @@ def _window_text(scores: pd.DataFrame, window: str) -> str:
 
 def _target_lines(scores: pd.DataFrame, target: str) -> list[str]:
     mine = scores[scores["target"] == target]
-    chosen = str(mine.loc[mine["chosen"], "method"].iloc[0])
-    validation = mine[(mine["window"] == "validation") & (mine["horizon"] == 0)]
+    candidates = [str(method) for method in mine["method"].unique() if method != PER_HORIZON]
+    # The same rule the forecast chose by, on the same validation scores.
+    by_horizon = choose_methods(scores, candidates)[target]
+    # The per-horizon forecast's validation score is in-sample (it was chosen there): not ranked.
+    validation = mine[
+        (mine["window"] == "validation") & (mine["horizon"] == 0) & (mine["method"] != PER_HORIZON)
+    ]
     ranked = ", ".join(
         f"{row.method} {row.wape:.3f}" for row in validation.sort_values("wape").itertuples()
     )
     lines = [
-        f"Demand forecast, {target}: '{chosen}' chosen on validation "
-        f"({_window_text(mine, 'validation')}; WAPE {ranked}),",
-        f"  reported on test ({_window_text(mine, 'test')}); model / seasonal naive / "
-        "on the books; pickup = demand not yet on the books at the origin ('-': none)",
-        f"  {'h':>3} {'booked':>6} | {'WAPE':^20} | {'MASE':^20} | {'pickup WAPE':^20} | "
-        f"{'pickup MASE':^20}",
+        f"Demand forecast, {target}: the method chosen per horizon on validation "
+        f"({_window_text(mine, 'validation')}; WAPE over all horizons {ranked}),",
+        f"  reported on test ({_window_text(mine, 'test')}); model (the chosen per horizon) / "
+        "seasonal naive / on the books; pickup = demand not yet on the books at the origin "
+        "('-': none)",
+        f"  {'h':>3} {'method':<15} {'booked':>6} | {'WAPE':^20} | {'MASE':^20} | "
+        f"{'pickup WAPE':^20} | {'pickup MASE':^20}",
     ]
     test = mine[mine["window"] == "test"].set_index(["method", "horizon"])
     for horizon in [*range(1, 13), 0]:
-        if (chosen, horizon) not in test.index:
+        if (PER_HORIZON, horizon) not in test.index:
             continue
-        model = test.loc[(chosen, horizon)]
+        model = test.loc[(PER_HORIZON, horizon)]
         booked = 1 - model["pickup"] / model["actual"] if model["actual"] else float("nan")
         cells = [
             " ".join(
-                _figure(test.loc[(method, horizon), metric]) for method in (chosen, *BASELINES)
+                _figure(test.loc[(method, horizon), metric]) for method in (PER_HORIZON, *BASELINES)
             )
             for metric in ("wape", "mase", "pickup_wape", "pickup_mase")
         ]
         label = "all" if horizon == 0 else str(horizon)
-        lines.append(f"  {label:>3} {booked:6.1%} | " + " | ".join(cells))
+        method = by_horizon.get(horizon, "per horizon")
+        lines.append(f"  {label:>3} {method:<15} {booked:6.1%} | " + " | ".join(cells))
     return lines
 
 

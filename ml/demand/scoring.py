@@ -147,21 +147,44 @@ def horizon_scores(
     return scores[SCORE_COLUMNS].sort_values(["window", "target", "method", "horizon"])
 
 
-def choose_methods(scores: pd.DataFrame, candidates: list[str]) -> dict[str, str]:
-    """Per target: the candidate with the lowest validation WAPE over all horizons (ties keep
-    the earlier, plainer one). Test scores are never read."""
-    pooled = scores[
-        (scores["window"] == "validation")
-        & (scores["horizon"] == 0)
-        & scores["method"].isin(candidates)
-    ]
+#: The published forecast: at each horizon, the method that won that horizon on validation.
+PER_HORIZON = "chosen_per_horizon"
+
+
+def choose_methods(scores: pd.DataFrame, candidates: list[str]) -> dict[str, dict[int, str]]:
+    """Per target and horizon 1..12: the candidate with the lowest validation WAPE at that
+    horizon (ties keep the earlier, plainer one). Test scores are never read.
+
+    One method for all horizons loses where the horizons differ: at horizon 1 nearly every
+    wedding is on the books and copying them is exact, while at horizon 12 most demand is
+    still to come (issue 12).
+    """
+    validation = scores[(scores["window"] == "validation") & scores["method"].isin(candidates)]
     order = {method: rank for rank, method in enumerate(candidates)}
-    chosen = {}
+    chosen: dict[str, dict[int, str]] = {}
     for target in TARGETS:
-        for_target = pooled[pooled["target"] == target].assign(
-            rank=lambda frame: frame["method"].map(order)
-        )
+        for_target = validation[
+            (validation["target"] == target) & (validation["horizon"] > 0)
+        ].assign(rank=lambda frame: frame["method"].map(order))
         if for_target.empty:
             raise ValueError(f"no validation score for {target}: the validation window is empty")
-        chosen[target] = str(for_target.sort_values(["wape", "rank"])["method"].iloc[0])
+        best = for_target.sort_values(["horizon", "wape", "rank"], na_position="last")
+        chosen[target] = {
+            int(horizon): str(method)
+            for horizon, method in best.groupby("horizon")["method"].first().items()
+        }
     return chosen
+
+
+def per_horizon_points(points: pd.DataFrame, methods: dict[str, dict[int, str]]) -> pd.DataFrame:
+    """The backtest's points of the method chosen at each target and horizon, named
+    `PER_HORIZON`: the published forecast as it would have been, scored like any method."""
+    chosen = pd.DataFrame(
+        [
+            {"target": target, "horizon": horizon, "method": method}
+            for target, by_horizon in methods.items()
+            for horizon, method in by_horizon.items()
+        ]
+    )
+    picked = points.merge(chosen, on=["target", "horizon", "method"], how="inner")
+    return picked.assign(method=PER_HORIZON)[points.columns]

@@ -8,12 +8,14 @@ from pydantic import Field
 from ml.demand.history import TARGETS, month_start, read_enquiry_history
 from ml.demand.publish import (
     FORECAST_EXPERIMENT,
+    describe_methods,
     forecast_demand,
     log_forecast_run,
     read_climate_normals,
     replace_demand_forecast,
 )
 from ml.demand.report import BASELINES, replace_forecast_scores
+from ml.demand.scoring import PER_HORIZON
 from orchestration.defs.ml.resources import MlflowResource
 from orchestration.resources import WarehouseResource
 
@@ -51,9 +53,10 @@ def demand_forecast(
 
     Every method (on-the-books and seasonal-naive baselines, pickup, Poisson boosting with and
     without climate normals) forecasts the last complete wedding months at horizons 1-12 from
-    rolling origins; the method with the lowest WAPE on the validation months is published and
-    reported on the later test months, per horizon, on totals and on pickup (demand not yet on
-    the books). Scores: predictions.demand_forecast_scores and _climate, and MLflow.
+    rolling origins; at each horizon the method with the lowest WAPE on the validation months
+    is published, and that per-horizon forecast is reported on the later test months, per
+    horizon, on totals and on pickup (demand not yet on the books). Scores:
+    predictions.demand_forecast_scores and _climate, and MLflow.
     """
     experiment_id = mlflow.activate(FORECAST_EXPERIMENT)
     with warehouse.connection() as conn:
@@ -71,9 +74,7 @@ def demand_forecast(
     run_id = log_forecast_run(forecast, experiment_id)
     with warehouse.connection() as conn:
         written = replace_demand_forecast(conn, forecast, run_id, dt.datetime.now(dt.UTC))
-        replace_forecast_scores(
-            conn, forecast.scores, forecast.climate, forecast.windows, forecast.methods, run_id
-        )
+        replace_forecast_scores(conn, forecast.scores, forecast.climate, forecast.windows, run_id)
     verdict = forecast.climate_verdict
     context.log.info(f"demand forecast from {month_start(forecast.origin)}: climate {verdict}")
     test_from, test_to = forecast.windows.test
@@ -87,10 +88,11 @@ def demand_forecast(
         "climate_normals": dg.MetadataValue.text(verdict),
     }
     for target in TARGETS:
-        method = forecast.methods[target]
-        metadata[f"{target}_method"] = dg.MetadataValue.text(method)
-        for compared in (method, *BASELINES):
-            name = "model" if compared == method else compared
+        metadata[f"{target}_method"] = dg.MetadataValue.text(
+            describe_methods(forecast.methods[target])
+        )
+        for compared in (PER_HORIZON, *BASELINES):
+            name = "model" if compared == PER_HORIZON else compared
             for metric in ("wape", "mase", "pickup_wape", "pickup_mase"):
                 metadata[f"{target}_test_{name}_{metric}"] = dg.MetadataValue.float(
                     forecast.score("test", target, compared, metric)

@@ -28,13 +28,16 @@ def price_band_advice(
     Demand level (high / low) comes from the demand forecast; for each price band the evidence
     is the segment's decided enquiries in months of that level: sample size, conversion with a
     95% Wilson interval, booking value, revenue per enquiry (kept in the `evidence` column).
+    The advice re-prices the usual band's enquiries one band up and down (`ml.price_response`)
+    and moves only when the revenue change's 95% interval is above zero.
     """
     with warehouse.connection() as conn:
         try:
-            upcoming, evidence, usual_bands = read_price_inputs(conn)
+            upcoming, evidence, usual_bands, settled, enquiries = read_price_inputs(conn)
         except LookupError as missing:
             raise dg.Failure(str(missing)) from missing
-        advice = price_advice(upcoming, evidence, usual_bands)
+    advice = price_advice(upcoming, evidence, usual_bands, settled, enquiries)
+    with warehouse.connection() as conn:
         written = replace_price_advice(conn, advice, dt.datetime.now(dt.UTC))
     recommended = advice["recommended_price_band"]
     changes = advice["price_change"].value_counts()

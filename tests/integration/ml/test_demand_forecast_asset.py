@@ -78,8 +78,29 @@ def test_demand_forecast_backtests_logs_and_publishes_twelve_months(ml_world: Ml
     assert all(row[1] == 13 and row[3] for row in scores)
     assert validation_to < test_from
     assert climate_horizons == (13,)
-    assert any("chosen on validation" in line for line in lines)
+    assert any("chosen per horizon on validation" in line for line in lines)
     assert sum(line.lstrip().startswith("all ") for line in lines) == 3
+
+    # Each horizon publishes the method that won it on validation, and the published forecast's
+    # test score at that horizon is that method's.
+    with psycopg.connect(ml_world.database_url) as conn:
+        mismatched = conn.execute(
+            "with published as (select distinct horizon_months as horizon, 'bookings' as target, "
+            "bookings_method as method from predictions.demand_forecast union all "
+            "select distinct horizon_months, 'enquiries', enquiries_method "
+            "from predictions.demand_forecast) "
+            "select count(*) from published join predictions.demand_forecast_scores as chosen "
+            "using (target, horizon) join predictions.demand_forecast_scores as own "
+            "on own.target = published.target and own.horizon = published.horizon "
+            'and own.method = published.method and own."window" = chosen."window" '
+            "where chosen.chosen and chosen.wape is distinct from own.wape"
+        ).fetchone()
+        methods_per_target = conn.execute(
+            "select count(distinct (horizon_months, bookings_method)) "
+            "from predictions.demand_forecast"
+        ).fetchone()
+    assert mismatched == (0,)
+    assert methods_per_target == (12,)
 
     client = MlflowClient(tracking_uri=ml_world.tracking_uri)
     experiment = client.get_experiment_by_name(FORECAST_EXPERIMENT)

@@ -4,7 +4,7 @@ import dagster as dg
 import psycopg
 import pytest
 
-from ml.pricing import MIN_DECIDED_ENQUIRIES, PRICE_BANDS
+from ml.pricing import PRICE_BANDS
 from orchestration.defs.ml.forecast_assets import demand_forecast
 from orchestration.defs.ml.pricing_assets import PRICE_ADVICE, price_band_advice
 from tests.integration.ml.synthetic_features import write_demand_history
@@ -48,31 +48,25 @@ def test_price_advice_moves_a_band_only_when_its_interval_says_so(ml_world: MlWo
         assert change in {"up", "down", "hold"}
         assert decided == sum(entry["decided_enquiries"] for entry in evidence)
         assert abs(PRICE_BANDS.index(band) - PRICE_BANDS.index(usual)) <= 1
-        eligible = [
-            entry
-            for entry in evidence
-            if entry["decided_enquiries"] >= MIN_DECIDED_ENQUIRIES
-            and abs(PRICE_BANDS.index(entry["price_band"]) - PRICE_BANDS.index(usual)) <= 1
-        ]
-        # A move away from the usual band needs the neighbour's whole revenue-per-enquiry
-        # interval above the usual band's; otherwise the advice holds the usual band.
-        usual_entry = next(e for e in eligible if e["price_band"] == usual)
-        usual_high = usual_entry["conversion_ci_high"] * usual_entry["booking_value_gbp"]
-        clearly_above = [
-            e
-            for e in eligible
-            if e["price_band"] != usual
-            and e["conversion_ci_low"] * e["booking_value_gbp"] > usual_high + 0.01
-        ]
+        # The usual band's enquiries re-priced into each neighbour: a move needs the revenue
+        # change's whole 95% interval above zero (the highest lower bound wins); otherwise hold.
+        moves = {e["price_band"]: e["if_moved"] for e in evidence if "if_moved" in e}
+        assert moves and usual not in moves
+        assert all(abs(PRICE_BANDS.index(b) - PRICE_BANDS.index(usual)) == 1 for b in moves)
+        for claim in moves.values():
+            low, high = claim["conversion_change_low"], claim["conversion_change_high"]
+            assert low <= claim["conversion_change"] <= high
+        paying = {b: m["revenue_change_share_low"] for b, m in moves.items()}
+        paying = {b: low for b, low in paying.items() if low > 0}
         if band == usual:
-            assert not clearly_above
+            assert change == "hold" and not paying
         else:
-            best = max(clearly_above, key=lambda e: e["conversion_ci_low"] * e["booking_value_gbp"])
-            assert best["price_band"] == band
+            assert band == max(paying, key=lambda b: paying[b])
         for entry in evidence:
-            assert entry["conversion"] == pytest.approx(
-                entry["bookings"] / entry["decided_enquiries"], abs=1e-4
-            )
+            if entry["decided_enquiries"]:
+                assert entry["conversion"] == pytest.approx(
+                    entry["bookings"] / entry["decided_enquiries"], abs=1e-4
+                )
     for _, _, evidence, _, _ in advice:
         bands = [entry["price_band"] for entry in evidence]
         assert bands == sorted(bands, key=PRICE_BANDS.index)

@@ -8,9 +8,11 @@ from ml.demand import backtest
 from ml.demand.backtest import rolling_origin_backtest
 from ml.demand.history import enquiry_months, forecast_rows, history_span
 from ml.demand.scoring import (
+    PER_HORIZON,
     ForecastWindows,
     choose_methods,
     horizon_scores,
+    per_horizon_points,
     pickup_scales,
     total_scale,
 )
@@ -30,24 +32,50 @@ def test_windows_are_the_last_complete_months_validation_first() -> None:
         ForecastWindows.ending_before(JUNE_2026, validation_months=6, test_months=0)
 
 
-def _scores(validation: dict[str, float], test: dict[str, float]) -> pd.DataFrame:
+def _scores(
+    validation: dict[str, dict[int, float]], test: dict[str, dict[int, float]]
+) -> pd.DataFrame:
+    """WAPE per method and horizon, for both targets."""
     return pd.DataFrame(
         [
-            {"window": window, "target": target, "method": method, "horizon": 0, "wape": wape}
+            {"window": window, "target": target, "method": method, "horizon": h, "wape": wape}
             for window, wapes in (("validation", validation), ("test", test))
-            for method, wape in wapes.items()
+            for method, by_horizon in wapes.items()
+            for h, wape in by_horizon.items()
             for target in ("enquiries", "bookings")
         ]
     )
 
 
-def test_the_method_is_chosen_on_validation_whatever_test_says() -> None:
-    validation = {"seasonal_naive": 0.30, "pickup": 0.20, "boosted": 0.25}
-    chosen = choose_methods(_scores(validation, {"pickup": 0.9, "boosted": 0.1}), list(validation))
-    assert chosen == {"enquiries": "pickup", "bookings": "pickup"}
+def test_the_method_is_chosen_per_horizon_on_validation_whatever_test_says() -> None:
+    # Copying the books is exact at horizon 1 and far off at 12; boosting the other way round.
+    validation = {
+        "on_the_books": {0: 0.30, 1: 0.00, 12: 0.60},
+        "pickup": {0: 0.25, 1: 0.02, 12: 0.45},
+        "boosted": {0: 0.20, 1: 0.03, 12: 0.40},
+    }
+    test = {"on_the_books": {1: 0.5, 12: 0.1}, "boosted": {1: 0.0, 12: 0.9}}
+    chosen = choose_methods(_scores(validation, test), list(validation))
+    assert chosen["bookings"] == {1: "on_the_books", 12: "boosted"}
+    assert chosen["enquiries"] == chosen["bookings"]
     # A tie goes to the plainer (earlier) candidate.
-    tied = {"seasonal_naive": 0.2, "pickup": 0.2}
-    assert choose_methods(_scores(tied, {}), list(tied))["bookings"] == "seasonal_naive"
+    tied = {"seasonal_naive": {1: 0.2}, "pickup": {1: 0.2}}
+    assert choose_methods(_scores(tied, {}), list(tied))["bookings"] == {1: "seasonal_naive"}
+
+
+def test_the_published_points_are_each_horizons_chosen_method() -> None:
+    points = pd.DataFrame(
+        {
+            "target": "bookings",
+            "horizon": [1, 1, 12, 12],
+            "method": ["on_the_books", "boosted", "on_the_books", "boosted"],
+            "forecast": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
+    methods = {"bookings": {1: "on_the_books", 12: "boosted"}}
+    published = per_horizon_points(points, methods)
+    assert list(published["method"]) == [PER_HORIZON, PER_HORIZON]
+    assert list(published["forecast"]) == [1.0, 4.0]
 
 
 def test_no_forecast_sees_a_month_that_was_not_over_at_its_origin(

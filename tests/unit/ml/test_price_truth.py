@@ -9,16 +9,22 @@ import pytest
 from ml.price_truth import advice_against_truth
 
 
-def _evidence(mid: tuple[float, float, float], premium: tuple[float, float, float]) -> str:
+def _evidence(claimed: tuple[float, float, float]) -> str:
+    """The usual band (mid) and premium, whose `if_moved` claims (change, low, high)."""
+    change, low, high = claimed
     return json.dumps(
         [
+            {"price_band": "mid", "conversion": 0.30},
             {
-                "price_band": band,
-                "conversion": conversion,
-                "conversion_ci_low": low,
-                "conversion_ci_high": high,
-            }
-            for band, (conversion, low, high) in (("mid", mid), ("premium", premium))
+                # Premium's own couples convert better: not the claim, which re-prices mid's.
+                "price_band": "premium",
+                "conversion": 0.45,
+                "if_moved": {
+                    "conversion_change": change,
+                    "conversion_change_low": low,
+                    "conversion_change_high": high,
+                },
+            },
         ]
     )
 
@@ -53,22 +59,23 @@ def _enquiries(at_mid: float, at_premium: float) -> pd.DataFrame:
 
 
 def test_a_claim_whose_interval_holds_the_true_change_is_a_hit() -> None:
-    # Claimed +0.10 (interval -0.05..+0.25); truly, premium pricing loses 0.04 of conversion.
-    advice = _advice("up", _evidence((0.30, 0.25, 0.35), (0.40, 0.30, 0.50)))
+    # Claimed -0.05 (interval -0.07..-0.03); truly, premium pricing loses 0.04 of conversion.
+    advice = _advice("up", _evidence((-0.05, -0.07, -0.03)))
     (row,) = advice_against_truth(advice, _enquiries(0.30, 0.26)).to_dict("records")
-    assert row["claimed_change"] == pytest.approx(0.10)
-    assert (row["claimed_low"], row["claimed_high"]) == pytest.approx((-0.05, 0.25))
+    assert row["claimed_change"] == pytest.approx(-0.05)
+    assert (row["claimed_low"], row["claimed_high"]) == pytest.approx((-0.07, -0.03))
     assert row["true_change"] == pytest.approx(-0.04)
     assert row["enquiries"] == 2
-    assert row["hit"] and not row["direction_right"]
+    assert row["hit"] and row["direction_right"]
 
 
 def test_a_claim_the_truth_falls_outside_of_is_a_miss() -> None:
-    advice = _advice("up", _evidence((0.30, 0.28, 0.32), (0.45, 0.42, 0.48)))
+    # The band comparison's claim (+0.15) points the wrong way as well as missing.
+    advice = _advice("up", _evidence((0.15, 0.12, 0.18)))
     (row,) = advice_against_truth(advice, _enquiries(0.30, 0.20)).to_dict("records")
-    assert not row["hit"]
+    assert not row["hit"] and not row["direction_right"]
 
 
 def test_holds_are_not_checked() -> None:
-    advice = _advice("hold", _evidence((0.30, 0.25, 0.35), (0.40, 0.30, 0.50)))
+    advice = _advice("hold", _evidence((-0.05, -0.07, -0.03)))
     assert advice_against_truth(advice, _enquiries(0.3, 0.2)).empty

@@ -1,6 +1,7 @@
 """Known rows of issue 14's served tables, shared by the API tests and the browser test.
 
-The market-gaps, capacity and couple-journey marts with the columns dbt builds them with, the
+The market-gaps, capacity, couple-journey and vendor-network marts with the columns dbt builds
+them with (the network's rows are each test's own), the
 two champion-scored prediction tables with the DDL the scoring assets use, and one London
 photographer's rows in each (its two months of market gaps, its capacity, its market's journey
 cells, its couples' budgets and its bookings' expected review scores). Each test adds the rows
@@ -41,6 +42,13 @@ create table marts.couple_journey (
     booking_value_ci_high_gbp numeric, horizon_days integer, settled_bookings bigint,
     mean_days_to_booking numeric, days_to_booking_ci_low numeric,
     days_to_booking_ci_high numeric);
+create table marts.vendor_network (
+    supplier_id text not null, vendor_type text, region text, partner_id text not null,
+    partner_business_name text, partner_vendor_type text, partner_region text,
+    couples bigint not null, co_booked_couples bigint, followed_couples bigint,
+    follow_rate numeric(6, 4), follow_rate_low numeric(6, 4), follow_rate_high numeric(6, 4),
+    base_rate numeric(8, 6), lift numeric(10, 2), lift_low numeric(10, 2),
+    lift_high numeric(10, 2), is_predicted_referral boolean not null);
 """
     + COUPLE_BUDGET_DDL
     + REVIEW_SCORE_DDL

@@ -119,14 +119,7 @@ insert into marts.couple_journey values
 
 # The vendor network (issue 14): the photographer's two partners, one a referral partner, and
 # the florist's one (never on the photographer's dashboard).
-NETWORK_MART = """
-create table marts.vendor_network (
-    supplier_id text not null, vendor_type text, region text, partner_id text not null,
-    partner_business_name text, partner_vendor_type text, partner_region text,
-    couples bigint not null, co_booked_couples bigint, followed_couples bigint,
-    follow_rate numeric(6, 4), follow_rate_low numeric(6, 4), follow_rate_high numeric(6, 4),
-    base_rate numeric(8, 6), lift numeric(10, 2), lift_low numeric(10, 2),
-    lift_high numeric(10, 2), is_predicted_referral boolean not null);
+NETWORK_ROWS = """
 insert into marts.vendor_network values
     ('{photographer}', 'photographer', 'london', 'sup_000010', 'Oak Hall Weddings', 'venue',
      'london', 40, 3, 1, 0.025, 0.0044, 0.1288, 0.02, 1.25, 0.22, 6.44, false),
@@ -135,7 +128,6 @@ insert into marts.vendor_network values
     ('{florist}', 'florist', 'scotland', 'sup_000012', 'Swan Court Cakes', 'cake',
      'scotland', 25, 6, 6, 0.24, 0.115, 0.4338, 0.03, 8, 3.83, 14.46, true);
 """
-MARTS += NETWORK_MART
 
 
 @dataclass(frozen=True)
@@ -160,6 +152,7 @@ def api() -> Iterator[RunningApi]:
             apply_schema(conn)
             conn.execute(MARTS.format(photographer=PHOTOGRAPHER, florist=FLORIST))
             create_issue14_tables(conn, PHOTOGRAPHER, FLORIST)
+            conn.execute(NETWORK_ROWS.format(photographer=PHOTOGRAPHER, florist=FLORIST))
             psycopg.ClientCursor(conn).execute(FLORIST_ISSUE14_ROWS, {"florist": FLORIST})
             conn.commit()
             keys = {

@@ -25,14 +25,7 @@ from wedsync.warehouse import connect
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
-NETWORK_MART_DDL = """
-create table marts.vendor_network (
-    supplier_id text not null, vendor_type text, region text, partner_id text not null,
-    partner_business_name text, partner_vendor_type text, partner_region text,
-    couples bigint not null, co_booked_couples bigint, followed_couples bigint,
-    follow_rate numeric(6, 4), follow_rate_low numeric(6, 4), follow_rate_high numeric(6, 4),
-    base_rate numeric(8, 6), lift numeric(10, 2), lift_low numeric(10, 2),
-    lift_high numeric(10, 2), is_predicted_referral boolean not null);
+NETWORK_ROWS = """
 insert into marts.vendor_network values
     ('sup_000001', 'photographer', 'london', 'sup_000010', 'Oak Hall Weddings', 'venue',
      'london', 40, 3, 1, 0.025, 0.0044, 0.1288, 0.02, 1.25, 0.22, 6.44, false),
@@ -45,9 +38,9 @@ insert into marts.vendor_network values
 
 @pytest.fixture
 def network_mart(insight_marts: str) -> str:
-    """The insight marts plus the vendor network."""
+    """The insight marts plus the vendor network's rows (its table is issue 14's)."""
     with connect(insight_marts) as conn:
-        conn.execute(NETWORK_MART_DDL)
+        conn.execute(NETWORK_ROWS)
         after_dbt_build(conn)
     return insight_marts
 

@@ -36,7 +36,6 @@ from serving.api.routes import (
     realtime,
     suppliers,
     usage,
-    vendor_network,
 )
 from serving.cache.responses import ResponseCache, answer_format
 from serving.cache.versions import DatasetVersions
@@ -193,7 +192,6 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
         couple_predictions,
         couples,
         quality,
-        vendor_network,
     ):
         app.include_router(module.router)
 

@@ -25,6 +25,7 @@ from wedsync.exports import export_dates, export_dir
 from wedsync.warehouse.event_tables import next_month
 from wedsync.warehouse.partman import (
     HAND_WRITTEN_PARTITIONS,
+    PARTITION_LOCK_ID,
     move_default_events,
     partman_manages_events,
     run_partman_retention,
@@ -76,6 +77,8 @@ def expire_raw_events(
     moment = dt.datetime.combine(cutoff, dt.time(), dt.UTC)
     today = today or dt.datetime.now(dt.UTC).date()
     with conn.transaction():
+        # Not while the API makes a month: pg_partman's maintenance may make the same one.
+        conn.execute("select pg_advisory_xact_lock(%s)", (PARTITION_LOCK_ID,))
         managed = partman_manages_events(conn)
         # Rows in pg_partman's default partition go to their months first, to age out alike.
         moved = move_default_events(conn) if managed else 0

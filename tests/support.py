@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from wedsync.settings import get_settings
@@ -29,6 +30,26 @@ def throwaway_database(prefix: str) -> Iterator[str]:
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
+
+
+#: The two ways the months of raw.events are managed (wedsync/warehouse/partman.py).
+PARTITIONING = ["pg_partman", "hand-written"]
+
+
+def choose_partitioning(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the next `apply_schema` on a new warehouse use `mode`.
+
+    `hand-written` is the setting `WEDSYNC_PG_PARTMAN=off` (what a Postgres without the package
+    gets); `pg_partman` is skipped where this Postgres server has no package.
+    """
+    monkeypatch.setenv("WEDSYNC_PG_PARTMAN", "auto" if mode == "pg_partman" else "off")
+    if mode == "pg_partman":
+        with psycopg.connect(_maintenance_url()) as conn:
+            row = conn.execute(
+                "select 1 from pg_available_extensions where name = 'pg_partman'"
+            ).fetchone()
+        if row is None:
+            pytest.skip("this Postgres has no pg_partman package (postgresql-15-partman)")
 
 
 #: The served marts that tests fill with known rows, with the columns dbt builds them with.

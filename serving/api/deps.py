@@ -23,7 +23,6 @@ from serving.limits.wedding_day import WeddingDayPriority
 from serving.live.counters import LiveCounters
 from serving.security.keys import KeyRing
 from serving.security.revocations import KeyRevocations
-from serving.security.tenancy import OwnerlessEventPartitions
 from serving.security.tokens import InvalidToken, TokenSigner, is_access_token
 from wedsync.api_keys import Principal
 from wedsync.events.store import EventPartitions
@@ -49,7 +48,7 @@ class ServingState:
     revocations: KeyRevocations
     connections: ConnectionCaps
     catalog: Catalog = field(default_factory=Catalog)
-    partitions: EventPartitions = field(default_factory=OwnerlessEventPartitions)
+    partitions: EventPartitions = field(default_factory=EventPartitions)
     reads: LearnedReads = field(default_factory=LearnedReads)
     # The last data version seen per dataset, to serve cached answers while Postgres is down.
     last_versions: dict[str, int] = field(default_factory=dict)

@@ -14,7 +14,6 @@ because a rebuilt mart is a new table without policies or grants.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +21,6 @@ import psycopg
 
 from serving.core.config import API_ROLE
 from wedsync.api_keys import Principal
-from wedsync.events.store import EventPartitions
 
 PLATFORM_SCOPE = "platform"
 
@@ -125,19 +123,7 @@ begin
 end $proc$;
 
 -- The API may need a partition of raw.events for a month it has not seen; it owns nothing, so
--- it asks this function, which runs as the warehouse owner and can create nothing else.
-create or replace function app.create_event_partition(month date) returns void
-language plpgsql security definer set search_path = pg_catalog, pg_temp as $fn$
-declare
-    first_day date := date_trunc('month', month)::date;
-begin
-    execute format(
-        'create table if not exists raw.%I partition of raw.events for values from (%L) to (%L)',
-        'events_p' || to_char(first_day, 'YYYYMM'),
-        first_day::timestamp at time zone 'UTC',
-        (first_day + interval '1 month')::timestamp at time zone 'UTC');
-end $fn$;
-revoke all on function app.create_event_partition(date) from public;
+-- it asks this function (wedsync/warehouse/event_tables.py), which runs as the warehouse owner.
 grant execute on function app.create_event_partition(date) to {API_ROLE};
 """
 
@@ -145,7 +131,7 @@ _SCOPE = "select set_config('wedsync.supplier_id', %s, true), set_config('wedsyn
 
 
 def apply_tenancy(conn: psycopg.Connection) -> None:
-    """Create the API role, the policy procedure and the partition function; apply policies.
+    """Create the API role and the policy procedure, grant the partition function; apply policies.
 
     Runs as the warehouse owner (it creates a role, so it needs CREATEROLE).
     """
@@ -195,11 +181,3 @@ async def pipelined_tenant_scope(
         if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not conn.closed:
             await conn.execute("rollback")
         raise
-
-
-class OwnerlessEventPartitions(EventPartitions):
-    """`EventPartitions` for a role that owns nothing: new months through the definer function."""
-
-    async def _create(self, conn: psycopg.AsyncConnection, month: dt.date) -> None:
-        """Create one month's partition through `app.create_event_partition`."""
-        await conn.execute("select app.create_event_partition(%s)", (month,))

@@ -32,6 +32,7 @@ from wedsync.warehouse.dataset_versions import (
     bump_dataset_version,
     read_dataset_version,
 )
+from wedsync.warehouse.partman import partman_manages_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -130,6 +131,25 @@ def test_mart_reads_use_the_replica_only_once_it_has_replayed_the_version_they_a
         # new version) is not in the answer, because the answer came from the replica.
         _rebuild(rig, VENUE, 500, bump=False)
         assert _enquiries_at(rig, venue, rebuilt) == 12
+
+
+def test_the_replicated_warehouse_has_its_event_months_managed_by_pg_partman(
+    rig: FailoverRig,
+) -> None:
+    """Patroni runs Debian's PostgreSQL binaries, which have postgresql-15-partman's files, so
+    the schema applied on the primary registers raw.events with pg_partman, and the extension,
+    its configuration and the months reach the replica by streaming replication."""
+    with connect(rig.ha.url("wedsync_failover")) as primary:
+        assert partman_manages_events(primary)
+    deadline = time.monotonic() + WAIT_SECONDS
+    with _replica(rig) as replica:
+        while not partman_manages_events(replica):
+            assert time.monotonic() < deadline, (
+                "pg_partman's configuration never reached the replica"
+            )
+            time.sleep(0.05)
+        months = replica.execute("select count(*) from partman.show_partitions('raw.events')")
+        assert (months.fetchone() or (0,))[0] >= 4
 
 
 def test_sigkilling_the_primary_under_ingest_fails_over_and_loses_no_acknowledged_event(

@@ -16,7 +16,8 @@ import msgspec
 import psycopg
 
 from wedsync.events.contract import Event, Rejection
-from wedsync.warehouse.event_tables import month_start, partition_ddl
+from wedsync.warehouse.event_tables import month_start
+from wedsync.warehouse.partman import PARTITION_LOCK_ID
 
 _INSERT_NEW_EVENTS = """
 with batch as (
@@ -87,10 +88,10 @@ class EventPartitions:
     """Makes sure `raw.events` has a partition for every month a batch touches.
 
     The months already known to exist are remembered per process, so a batch costs no DDL once
-    warm; a new month is created under an advisory lock so concurrent workers do not race.
+    warm; a new month is created under an advisory lock so concurrent workers do not race. The
+    month is made by `app.create_event_partition` (pg_partman's child where pg_partman manages
+    the months), which runs as the warehouse owner, so the API role that owns nothing can call it.
     """
-
-    _LOCK_ID = 7_411_001
 
     def __init__(self) -> None:
         self._known: set[dt.date] = set()
@@ -107,14 +108,10 @@ class EventPartitions:
         if not missing:
             return
         async with conn.transaction():
-            await conn.execute("select pg_advisory_xact_lock(%s)", (self._LOCK_ID,))
+            await conn.execute("select pg_advisory_xact_lock(%s)", (PARTITION_LOCK_ID,))
             for month in sorted(missing):
-                await self._create(conn, month)
+                await conn.execute("select app.create_event_partition(%s)", (month,))
         self._known |= missing
-
-    async def _create(self, conn: psycopg.AsyncConnection, month: dt.date) -> None:
-        """Create one month's partition (if absent), inside `ensure`'s locked transaction."""
-        await conn.execute(partition_ddl(month))
 
 
 async def store_batch(

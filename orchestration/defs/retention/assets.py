@@ -34,7 +34,9 @@ def raw_events_retention(
 ) -> dg.MaterializeResult:
     """Drop the months of raw.events older than the retention age, and older ids and dead letters.
 
-    Audited as `retention.raw_events`.
+    Where pg_partman manages the months this is its maintenance run (`partman.run_maintenance`,
+    retention set to the age, which also makes the months ahead); elsewhere our own drop.
+    Audited as `retention.raw_events`, with which of the two ran.
     """
     cutoff = retention.raw_event_cutoff(dt.datetime.now(dt.UTC).date())
     with warehouse.connection() as conn:
@@ -45,6 +47,8 @@ def raw_events_retention(
             "partitions_dropped": dg.MetadataValue.int(len(expired.partitions)),
             "event_ids_deleted": dg.MetadataValue.int(expired.event_ids),
             "dead_letters_deleted": dg.MetadataValue.int(expired.dead_letters),
+            "managed_by": dg.MetadataValue.text(expired.managed_by),
+            "default_rows_moved": dg.MetadataValue.int(expired.default_rows_moved),
         }
     )
 

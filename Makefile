@@ -65,7 +65,8 @@ demo: export WEDSYNC_DATA_DOCS_URL ?= http://127.0.0.1:8010/
 demo: build
 	@$(WITH_ENV) $(BIN)/python -m orchestration.serve
 
-# The topology serves the warehouse as it is (run `make build` first for data); haproxy comes from apt.
+# The topology serves the warehouse as it is (run `make build` first for data; the replicated one
+# of WEDSYNC_CLUSTER_POSTGRES=patroni starts with a copy of its marts); haproxy comes from apt.
 cluster: services dbt-manifest
 	@command -v haproxy >/dev/null || { echo "make cluster needs haproxy: apt-get install haproxy"; exit 1; }
 	@[ "$$WEDSYNC_CLUSTER_POSTGRES" != patroni ] || command -v patroni >/dev/null || { echo "WEDSYNC_CLUSTER_POSTGRES=patroni needs: apt-get install patroni etcd-server pgbouncer"; exit 1; }

@@ -67,8 +67,8 @@ from benchmarks.ingest import stop, wait_until_ready
 from serving.security.tenancy import apply_tenancy
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
-from wedsync.warehouse import apply_schema, connect, ensure_database
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
+from wedsync.warehouse import connect, ensure_database
+from wedsync.warehouse.served_copy import copy_served_data
 
 #: Named after the configured warehouse, so two checkouts benchmarking on one server never drop
 #: each other's database.
@@ -356,28 +356,9 @@ def prepare_database(
     redis.Redis.from_url(BENCH_REDIS_URL).flushdb()
     url = settings.database_url_for(bench_database)
     ensure_database(url)
-    dump = subprocess.run(
-        [
-            "pg_dump",
-            "--no-owner",
-            "--no-privileges",
-            "--schema=marts",
-            "--schema=predictions",
-            settings.database_url_for(source_database),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        ["psql", "-q", "-v", "ON_ERROR_STOP=1", url],
-        input=dump.stdout,
-        check=True,
-        capture_output=True,
-    )
+    copy_served_data(settings.database_url_for(source_database), url)
     with connect(url) as conn:
-        apply_schema(conn)
         apply_tenancy(conn)
-        bump_dataset_version(conn, ANALYTICS_DATASET)
         supplier_ids = [
             row[0]
             for row in conn.execute(

@@ -11,6 +11,11 @@ their run worker either way.
 Both sides read one file, `deploy/dagster-celery.yaml` (or the copy `WEDSYNC_CELERY_CONFIG`
 names): the run worker that submits steps and the workers that take them must agree on the
 broker and on how unacknowledged tasks come back.
+
+On Kubernetes (`deploy/k8s/dagster-values.yaml`) it is `celery-k8s`: Dagster's chart form of
+the same, where a Celery worker starts each step as a Kubernetes Job. That executor takes its
+broker and Celery settings from the instance's CeleryK8sRunLauncher (the chart writes them) and
+refuses `configured`, so it is used as it is.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from wedsync.settings import REPO_ROOT
 EXECUTOR_VARIABLE = "WEDSYNC_DAGSTER_EXECUTOR"
 CELERY_CONFIG_VARIABLE = "WEDSYNC_CELERY_CONFIG"
 DEFAULT_CELERY_CONFIG = REPO_ROOT / "deploy" / "dagster-celery.yaml"
-EXECUTORS = ("multiprocess", "celery")
+EXECUTORS = ("multiprocess", "celery", "celery-k8s")
 
 
 def celery_config_path() -> Path:
@@ -51,7 +56,11 @@ def default_executor() -> dg.ExecutorDefinition | None:
         raise ValueError(f"{EXECUTOR_VARIABLE} must be one of {', '.join(EXECUTORS)}; got {name!r}")
     if name == "multiprocess":
         return None
-    # Imported here: the default deployment never loads Celery.
+    # Imported here: the default deployment never loads Celery (nor Kubernetes' client).
+    if name == "celery-k8s":
+        from dagster_celery_k8s import celery_k8s_job_executor
+
+        return celery_k8s_job_executor
     from dagster_celery import celery_executor
 
     return celery_executor.configured(

@@ -17,14 +17,10 @@ import dataclasses
 import datetime as dt
 import json
 import re
-import socket
-import subprocess
 import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlparse
 
@@ -34,11 +30,23 @@ import pytest
 import yaml
 
 from tests.cluster.celery_location import EXPORTS_JOB
+from tests.cluster.dagster_runs import (
+    PARTITION_RANGE_END,
+    PARTITION_RANGE_START,
+    RunningDagster,
+    free_base,
+    process_group,
+    step_start_pids,
+    step_workers,
+    submit,
+    wait_for_run,
+)
+from tests.cluster.dagster_runs import wait_for as wait_for_seconds
 from tests.integration.orchestration.nights import ENQUIRIES_PER_NIGHT, deployed_home, land
 from wedsync.cluster.balancer import server_stats, wait_until_up
 from wedsync.cluster.dagster import DEFAULT_CELERY_CONFIG, DagsterTopology, dagster_home
 from wedsync.cluster.processes import Supervisor, answers
-from wedsync.cluster.topology import BIN, ClusterPorts, haproxy_member
+from wedsync.cluster.topology import haproxy_member
 from wedsync.settings import get_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -53,36 +61,6 @@ VISIBILITY_TIMEOUT = 10
 NIGHTS = [dt.date(2025, 3, 1) + dt.timedelta(days=n) for n in range(3)]
 HELD_STEP = "raw__enquiries"
 WAIT_SECONDS = 300
-POLL_SECONDS = 0.5
-FINISHED = (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED)
-
-
-def free_base() -> ClusterPorts:
-    """A port block whose HAProxy and Dagster ports are all free (the API topology of this
-    package may hold the configured block meanwhile)."""
-    for base in range(20_000, 60_000, 100):
-        ports = ClusterPorts(base)
-        needed = [ports.api_lb, ports.mlflow_lb, ports.stats, ports.dagster_ui]
-        needed += [ports.dagster_webserver(1), ports.dagster_webserver(2)]
-        needed.append(ports.dagster_code_server)
-        if all(_port_free(port) for port in needed):
-            return ports
-    raise RuntimeError("no free port block in 20000..60000")
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
-
-
-@dataclass(frozen=True)
-class RunningDagster:
-    """The running topology, its instance and the warehouse its runs load into."""
-
-    topology: DagsterTopology
-    ports: ClusterPorts
-    instance: dg.DagsterInstance
-    database_url: str
 
 
 @pytest.fixture(scope="module")
@@ -126,58 +104,7 @@ def dagster_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runnin
 
 def wait_for(what: str, condition: Callable[[], T | None]) -> T:
     """Poll `condition` until it returns something truthy; fail after `WAIT_SECONDS`."""
-    for _ in range(int(WAIT_SECONDS / POLL_SECONDS)):
-        if value := condition():
-            return value
-        time.sleep(POLL_SECONDS)
-    raise AssertionError(f"not reached in {WAIT_SECONDS} s: {what}")
-
-
-def step_workers(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, str, float]]:
-    """Each step attempt's (step key, Celery worker, time), from the workers' own engine events."""
-    attempts = []
-    for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-        event = entry.dagster_event
-        metadata = event.engine_event_data.metadata if event is not None else {}
-        if "Celery worker" in metadata:
-            worker = str(metadata["Celery worker"].value)
-            attempts.append((str(entry.step_key), worker, entry.timestamp))
-    return attempts
-
-
-def step_start_pid(instance: dg.DagsterInstance, run_id: str, step: str) -> int | None:
-    """The pid of the process that started `step` (its latest attempt)."""
-    starts = [
-        entry.dagster_event.pid
-        for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START)
-        if entry.step_key == step and entry.dagster_event is not None
-    ]
-    return starts[-1] if starts else None
-
-
-def process_group(pid: int) -> int:
-    """The process group of a running process (a worker leads its own)."""
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2])
-
-
-def submit(cluster: RunningDagster, run_id: str) -> None:
-    """Submit the exports of `NIGHTS` as one run, as the UI does: to the run queue."""
-    tags = {
-        "dagster/asset_partition_range_start": NIGHTS[0].isoformat(),
-        "dagster/asset_partition_range_end": NIGHTS[-1].isoformat(),
-    }
-    home = cluster.topology.home
-    subprocess.run(
-        [
-            str(BIN / "dagster"),
-            *("job", "launch", "-w", str(home.workspace), "-j", EXPORTS_JOB),
-            *("--run-id", run_id, "--tags", json.dumps(tags)),
-        ],
-        env={**home.env},
-        check=True,
-        capture_output=True,
-        timeout=WAIT_SECONDS,
-    )
+    return wait_for_seconds(what, condition, WAIT_SECONDS)
 
 
 def test_a_worker_killed_mid_step_hands_the_step_to_the_other_and_the_run_succeeds(
@@ -189,12 +116,16 @@ def test_a_worker_killed_mid_step_hands_the_step_to_the_other_and_the_run_succee
     with psycopg.connect(cluster.database_url) as lock:
         # The enquiries step blocks on this lock in whichever worker takes it.
         lock.execute("lock table raw.enquiries in access exclusive mode")
-        submit(cluster, run_id)
+        tags = {
+            PARTITION_RANGE_START: NIGHTS[0].isoformat(),
+            PARTITION_RANGE_END: NIGHTS[-1].isoformat(),
+        }
+        submit(cluster.topology.home, EXPORTS_JOB, run_id, tags, WAIT_SECONDS)
         held = wait_for(
             f"a worker starts {HELD_STEP}",
             lambda: (
                 [a for a in step_workers(instance, run_id) if a[0] == HELD_STEP]
-                and step_start_pid(instance, run_id, HELD_STEP)
+                and step_start_pids(instance, run_id).get(HELD_STEP)
             ),
         )
         first_worker = next(w for s, w, _ in step_workers(instance, run_id) if s == HELD_STEP)
@@ -205,10 +136,7 @@ def test_a_worker_killed_mid_step_hands_the_step_to_the_other_and_the_run_succee
         killed_at = time.time()
         lock.rollback()
 
-    run = wait_for(
-        "the run finishes",
-        lambda: (r := instance.get_run_by_id(run_id)) and r.status in FINISHED and r,
-    )
+    run = wait_for_run(instance, run_id, WAIT_SECONDS)
     attempts = step_workers(instance, run_id)
     held_attempts = [(worker, at) for step, worker, at in attempts if step == HELD_STEP]
     print(

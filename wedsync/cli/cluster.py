@@ -15,8 +15,9 @@ def up() -> None:
     """Start 4 API processes and 2 MLflow servers behind HAProxy (WEDSYNC_CLUSTER_PORT).
 
     With WEDSYNC_CLUSTER_POSTGRES=patroni the warehouse is the replicated one (Patroni + etcd,
-    two nodes, HAProxy, pgbouncer), started first; it starts empty: build into it with
-    WEDSYNC_DATABASE_URL set to the pgbouncer URL printed below.
+    two nodes, HAProxy, pgbouncer), started first, with a copy of the served data (marts and
+    predictions) of the warehouse `make build` built; API keys are its own (`wedsync keys
+    create` with WEDSYNC_DATABASE_URL set to the pgbouncer URL printed below).
     """
     cluster = Cluster(postgres_ha=replicated_warehouse(ClusterPorts.from_env()))
     try:
@@ -45,7 +46,13 @@ def up() -> None:
             f"  primary (HAProxy)     {ha.url(warehouse, ha.ports.primary)}\n"
             f"  replica (HAProxy)     {ha.url(warehouse, ha.ports.replica)}\n"
             f"  HAProxy stats         http://127.0.0.1:{ha.ports.stats}/\n"
-            f"  Patroni roles         {ha.roles()}"
+            f"  Patroni roles         {ha.roles()}\n"
+            + (
+                f"  served data copied from {cluster.seeded_from}"
+                if cluster.seeded_from
+                else f"  no copy of served data: it has its own, or {cluster.source_database_url}"
+                " has none (run `make build` first)"
+            )
         )
 
 

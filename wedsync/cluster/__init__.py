@@ -9,6 +9,11 @@ under load.
 
 With `redis_cluster` (`WEDSYNC_CLUSTER_REDIS=cluster`) the topology first starts a 6-node Redis
 Cluster of its own (`redis_cluster.py`) and the API processes use it instead of the one Redis.
+
+With `postgres_ha` (`WEDSYNC_CLUSTER_POSTGRES=patroni`) the warehouse is a new, replicated one.
+Before the API starts on it, it gets the served data (marts and predictions) of the warehouse
+the settings name, the one `make build` built (`wedsync.warehouse.served_copy`), unless it has
+its own already (its data survives `down()`): so it answers the built figures from the start.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from wedsync.cluster.topology import (
 )
 from wedsync.settings import LOCAL_DIR, Settings, get_settings
 from wedsync.warehouse import ensure_database
+from wedsync.warehouse.served_copy import copy_served_data, has_served_data
 
 __all__ = ["Cluster", "ClusterError", "ClusterPorts"]
 
@@ -56,6 +62,10 @@ class Cluster:
     ) -> None:
         self.ports = ports or ClusterPorts.from_env()
         self.settings = settings or get_settings()
+        #: The warehouse the settings name: the replicated warehouse's served data come from it.
+        self.source_database_url = self.settings.database_url
+        #: Where the replicated warehouse's served data came from (`up()`), if it got them.
+        self.seeded_from: str | None = None
         # With the replicated warehouse, everything writes through its pgbouncer to the primary.
         self.postgres_ha = postgres_ha
         if postgres_ha is not None:
@@ -72,10 +82,17 @@ class Cluster:
         )
         if with_dagster is None:
             with_dagster = os.environ.get(DAGSTER_VARIABLE) == "1"
+        # The ML steps the Celery workers run log to the topology's MLflow, through HAProxy.
+        mlflow_uri = f"http://127.0.0.1:{self.ports.mlflow_lb}" if with_mlflow else None
         self.dagster = (
             DagsterTopology(
                 self.supervisor,
-                dagster_home(self.supervisor.run_dir / "dagster-home", self.settings, self.ports),
+                dagster_home(
+                    self.supervisor.run_dir / "dagster-home",
+                    self.settings,
+                    self.ports,
+                    mlflow_tracking_uri=mlflow_uri,
+                ),
                 self.ports,
             )
             if with_dagster
@@ -135,6 +152,7 @@ class Cluster:
             if self.postgres_ha is not None:
                 self.postgres_ha.up()
                 ensure_database(self.settings.database_url)
+                self.seed_replicated_warehouse(self.postgres_ha)
             if self.redis_nodes:
                 self.redis_nodes.up()
             for member in self.api:
@@ -155,6 +173,15 @@ class Cluster:
         except BaseException:
             self.down()
             raise
+
+    def seed_replicated_warehouse(self, postgres_ha: PostgresHA) -> None:
+        """Copy the built warehouse's served data into the new replicated one (on its primary,
+        directly: pgbouncer's transaction pooling would split psql's session)."""
+        target = postgres_ha.url(self.settings.database_name, postgres_ha.ports.primary)
+        if has_served_data(target) or not has_served_data(self.source_database_url):
+            return
+        copy_served_data(self.source_database_url, target)
+        self.seeded_from = self.source_database_url
 
     def wait_until_balanced(self, timeout: float = 60.0) -> None:
         """Wait until HAProxy's health checks have every server UP in its backends."""

@@ -63,9 +63,11 @@ def dagster_home(
     ports: ClusterPorts,
     storage_url: str | None = None,
     celery_config: Path = DEFAULT_CELERY_CONFIG,
+    mlflow_tracking_uri: str | None = None,
 ) -> DagsterHome:
     """Write `root/dagster.yaml` (the deployment's) and a workspace naming the code server;
-    every server gets the warehouse, the Celery broker and `celery_config` from the env."""
+    every server gets the warehouse, the Celery broker and `celery_config` from the env, and
+    the MLflow the ML steps log to (`mlflow_tracking_uri`, else the settings' own)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO_ROOT / "deploy" / "dagster.yaml", root / "dagster.yaml")
     workspace = root / "workspace.yaml"
@@ -82,6 +84,7 @@ def dagster_home(
         "WEDSYNC_DATABASE_URL": settings.database_url,
         "WEDSYNC_REDIS_URL": settings.redis_url,
         "WEDSYNC_LANDING_DIR": str(settings.landing_dir),
+        "MLFLOW_TRACKING_URI": mlflow_tracking_uri or settings.mlflow_tracking_uri,
         "WEDSYNC_DAGSTER_EXECUTOR": "celery",
         "WEDSYNC_CELERY_BROKER_URL": celery_broker_url(settings.redis_url),
         "WEDSYNC_CELERY_CONFIG": str(celery_config),

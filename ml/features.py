@@ -33,6 +33,8 @@ NUMERIC_FEATURES: tuple[str, ...] = (
     "wedding_month_rain_days",
     "wedding_month_mean_temp_c",
     "supplier_date_bookings",
+    "couple_prior_enquiries",
+    "couple_booked_vendor_type",
 )
 FEATURE_COLUMNS: tuple[str, ...] = CATEGORICAL_FEATURES + NUMERIC_FEATURES
 #: Features an enquiry may lack: a value the staging models nulled as malformed, or a region

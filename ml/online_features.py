@@ -6,7 +6,9 @@ yet, so its features are derived here from the same facts with the same rules (s
 to one must be made to the other; `tests/unit/ml/test_online_features.py` pins the rules.
 
 The enquiry is scored as it arrives (the at-enquiry model), so a posted reply time is not a
-feature: the model answering says so (`AT_ENQUIRY_MODEL`).
+feature: the model answering says so (`AT_ENQUIRY_MODEL`). The couple's earlier enquiries and
+bookings of the vendor type are counted from `features.ml_couple_history` with the rule the
+dbt model uses (`COUPLE_HISTORY_SQL`): only what happened strictly before the enquiry.
 """
 
 from __future__ import annotations
@@ -37,6 +39,46 @@ SUPPLIER_PROFILE_SQL = (
     "and bookings.wedding_date = %(wedding_date)s and bookings.status = 'confirmed')::integer "
     "from marts.dim_suppliers as suppliers where supplier_id = %(supplier_id)s"
 )
+
+
+#: The couple's history for one vendor type as it stood at `at`: enquiries it had sent, and
+#: whether it held a booking (made before `at`, not cancelled by then). Parameters
+#: `couple_id`, `vendor_type`, `at`. `ml_booking_features.sql` (`couple_history`) is the batch
+#: twin: strictly earlier events only, so a later enquiry never changes an earlier one's row.
+COUPLE_HISTORY_SQL = (
+    "select count(*) filter (where event = 'enquiry')::integer, "
+    "count(*) filter (where event = 'booking' "
+    "and (cancelled_at is null or cancelled_at > %(at)s)) > 0 "
+    "from features.ml_couple_history "
+    "where couple_id = %(couple_id)s and vendor_type = %(vendor_type)s and happened_at < %(at)s"
+)
+
+
+@dataclass(frozen=True)
+class CoupleHistory:
+    """What the couple had done for the enquiry's vendor type before it enquired; a couple
+    the platform does not know (no `couple_id` posted) has done nothing yet."""
+
+    prior_enquiries: int = 0
+    booked_vendor_type: bool = False
+
+
+NO_HISTORY = CoupleHistory()
+
+
+def history_cut(created_at: object, now: dt.datetime) -> dt.datetime:
+    """The instant a posted enquiry's couple history is counted up to (exclusive).
+
+    A posted time is used as it is (naive means UTC); a bare date means the start of that day
+    (UTC), so nothing from later that day can count; none means `now`, the moment it is scored.
+    """
+    if created_at is None:
+        return now
+    if isinstance(created_at, dt.datetime):
+        return created_at if created_at.tzinfo else created_at.replace(tzinfo=dt.UTC)
+    if isinstance(created_at, dt.date):
+        return dt.datetime.combine(created_at, dt.time(), tzinfo=dt.UTC)
+    raise ValueError(f"created_at must be a date or a time, got {created_at!r}")
 
 
 @dataclass(frozen=True)
@@ -85,14 +127,17 @@ def _number(enquiry: Mapping[str, object], field: str) -> float | None:
 
 
 def posted_enquiry_features(
-    enquiry: Mapping[str, object], supplier: SupplierProfile, today: dt.date
+    enquiry: Mapping[str, object],
+    supplier: SupplierProfile,
+    today: dt.date,
+    couple: CoupleHistory = NO_HISTORY,
 ) -> dict[str, object]:
     """The model's feature row for a posted enquiry (pass to `ChampionModel.score`).
 
     `enquiry` holds `wedding_date` and `channel` (required), `guest_count`, `budget_gbp`
     and `created_at` (optional, default `today`); a `first_response_hours` is checked but not
     used (the at-enquiry model has no reply features). Bad input raises `ValueError` naming
-    the field.
+    the field. `couple` is the couple's history up to `history_cut` (`COUPLE_HISTORY_SQL`).
     """
     wedding_date = _date(enquiry, "wedding_date")
     created = _date(enquiry, "created_at") if enquiry.get("created_at") is not None else today
@@ -123,4 +168,6 @@ def posted_enquiry_features(
         "wedding_month_rain_days": rain_days,
         "wedding_month_mean_temp_c": mean_temp_c,
         "supplier_date_bookings": supplier.date_bookings,
+        "couple_prior_enquiries": couple.prior_enquiries,
+        "couple_booked_vendor_type": couple.booked_vendor_type,
     }

@@ -246,8 +246,22 @@ class BookingProbabilityRequest(BaseModel):
     guest_count: int | None = Field(default=None, ge=1, le=1000, examples=[90])
     budget_gbp: float | None = Field(default=None, ge=0, le=1_000_000, examples=[18000])
     first_response_hours: float | None = Field(default=None, ge=0, examples=[4.5])
-    created_at: dt.date | None = Field(
-        default=None, description="When the enquiry was made (default: today)."
+    couple_id: str | None = Field(
+        default=None,
+        pattern=r"^cpl_[0-9]{6}$",
+        description=(
+            "The enquiring couple, when the platform knows it: its earlier enquiries and "
+            "bookings of this vendor type (before `created_at`) are features. Platform "
+            "keys only: a supplier key may not read another supplier's couples."
+        ),
+        examples=["cpl_001234"],
+    )
+    created_at: dt.datetime | dt.date | None = Field(
+        default=None,
+        description=(
+            "When the enquiry was made (default: now). A bare date counts the couple's "
+            "history up to the start of that day."
+        ),
     )
 
 

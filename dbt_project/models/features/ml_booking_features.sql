@@ -26,6 +26,26 @@ diary as (
         and bookings.booked_at < enquiries.created_at
         and (bookings.cancelled_at is null or bookings.cancelled_at > enquiries.created_at)
     group by enquiries.enquiry_id
+),
+
+-- The couple's own earlier steps for this vendor type, strictly before this enquiry: how many
+-- suppliers of the type it had already asked, and whether it already held a booking of the
+-- type (a couple books at most one supplier per vendor type). The API reads the same table
+-- with the same rule (ml/online_features.py COUPLE_HISTORY_SQL).
+couple_history as (
+    select
+        enquiries.enquiry_id,
+        count(*) filter (where history.event = 'enquiry') as couple_prior_enquiries,
+        count(*) filter (
+            where history.event = 'booking'
+            and (history.cancelled_at is null or history.cancelled_at > enquiries.created_at)
+        ) > 0 as couple_booked_vendor_type
+    from enquiries
+    inner join {{ ref('ml_couple_history') }} as history
+        on history.couple_id = enquiries.couple_id
+        and history.vendor_type = enquiries.vendor_type
+        and history.happened_at < enquiries.created_at
+    group by enquiries.enquiry_id
 )
 
 select
@@ -50,6 +70,8 @@ select
     climate.rain_days::double precision as wedding_month_rain_days,
     climate.mean_temp_c::double precision as wedding_month_mean_temp_c,
     coalesce(diary.supplier_date_bookings, 0)::integer as supplier_date_bookings,
+    coalesce(couple_history.couple_prior_enquiries, 0)::integer as couple_prior_enquiries,
+    coalesce(couple_history.couple_booked_vendor_type, false) as couple_booked_vendor_type,
     enquiries.outcome,
     case enquiries.outcome when 'booked' then 1 when 'lost' then 0 end::integer as booked,
     case
@@ -60,3 +82,4 @@ left join climate
     on climate.region = enquiries.region
     and climate.month = extract(month from enquiries.wedding_date)::integer
 left join diary on diary.enquiry_id = enquiries.enquiry_id
+left join couple_history on couple_history.enquiry_id = enquiries.enquiry_id

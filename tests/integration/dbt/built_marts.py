@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import psycopg
@@ -36,22 +37,37 @@ def read_frame(database_url: str, query: str) -> pd.DataFrame:
         return pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description or []])
 
 
-def dbt_build(database_url: str, *selectors: str) -> None:
-    """`dbt build -s <selectors>` (their tests included, not those also reading unbuilt
-    models) into the warehouse, as of the simulation, with `MIN_SUPPLIERS`."""
+def _dbt(database_url: str, command: str, target: str, *selectors: str) -> None:
+    """`dbt <command> -s <selectors>` against the warehouse, as of the simulation, with
+    `MIN_SUPPLIERS`, writing its artifacts under `target`."""
     env = {**os.environ, **dbt_profile_env(database_url)}
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     variables = {"as_of": AS_OF.isoformat(), "benchmark_min_suppliers": MIN_SUPPLIERS}
+    subprocess.run(
+        [
+            VENV_DBT, "--quiet", command, *project, "--target", "prod",
+            "--target-path", target, "-s", *selectors,
+            "--indirect-selection", "cautious", "--vars", json.dumps(variables),
+        ],
+        env=env,
+        check=True,
+    )  # fmt: skip
+
+
+def dbt_build(database_url: str, *selectors: str) -> None:
+    """`dbt build -s <selectors>` (their tests included, not those also reading unbuilt
+    models) into the warehouse, as of the simulation, with `MIN_SUPPLIERS`."""
     with tempfile.TemporaryDirectory() as target:
-        subprocess.run(
-            [
-                VENV_DBT, "--quiet", "build", *project, "--target", "prod",
-                "--target-path", target, "-s", *selectors,
-                "--indirect-selection", "cautious", "--vars", json.dumps(variables),
-            ],
-            env=env,
-            check=True,
-        )  # fmt: skip
+        _dbt(database_url, "build", target, *selectors)
+
+
+def compiled_select(database_url: str, model: str) -> str:
+    """The select dbt runs to build `model` (`dbt compile`), reading the built relations, so
+    a test can run it on rows it changed inside a transaction."""
+    with tempfile.TemporaryDirectory() as target:
+        _dbt(database_url, "compile", target, model)
+        (path,) = Path(target, "compiled").rglob(f"{model}.sql")
+        return path.read_text()
 
 
 @contextmanager

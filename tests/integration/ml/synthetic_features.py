@@ -23,7 +23,8 @@ create table features.ml_booking_features (
     guest_count integer, budget_gbp numeric(12, 2), budget_to_price_ratio double precision,
     first_response_hours double precision, responded boolean, wedding_month integer,
     is_peak_season boolean, is_saturday boolean, wedding_month_rain_days double precision,
-    wedding_month_mean_temp_c double precision, supplier_date_bookings integer, outcome text,
+    wedding_month_mean_temp_c double precision, supplier_date_bookings integer,
+    couple_prior_enquiries integer, couple_booked_vendor_type boolean, outcome text,
     booked integer, days_to_booking integer
 );
 """

@@ -92,3 +92,16 @@ async def test_the_champion_scores_an_enquiry_for_the_callers_supplier(
         platform = await client.post(PREDICT, json=ENQUIRY, headers=bearer(keys["platform"]))
         assert platform.status_code == 422
         assert "supplier_id" in platform.json()["detail"]
+
+        # A couple's history is scored by the platform only: a supplier key naming a couple
+        # could learn whether it has already booked a competitor.
+        couple = {**ENQUIRY, "couple_id": "cpl_000001"}
+        refused = await client.post(PREDICT, json=couple, headers=bearer(keys[PHOTOGRAPHER]))
+        assert refused.status_code == 403
+        assert "couple_id" in refused.json()["detail"]
+        # The platform's request looks the history up: this warehouse has none built yet.
+        looked_up = await client.post(
+            PREDICT, json={**couple, "supplier_id": PHOTOGRAPHER}, headers=bearer(keys["platform"])
+        )
+        assert looked_up.status_code == 503
+        assert "ml_couple_history" in looked_up.json()["detail"]

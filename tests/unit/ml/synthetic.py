@@ -55,6 +55,8 @@ def synthetic_enquiries(rows: int, seed: int) -> pd.DataFrame:
     enquiry_date = pd.to_datetime(start) + pd.to_timedelta(np.sort(rng.integers(0, 730, rows)), "D")
     wedding_month = rng.integers(1, 13, rows)
     newest = enquiry_date.max()
+    # The couple's history gets its own stream, so every column above is as it always was.
+    history = np.random.default_rng(seed + 1)
     booked_by_now = booked & (enquiry_date + pd.to_timedelta(lag_days, "D") <= newest)
     is_open = ~booked_by_now & (enquiry_date > newest - pd.Timedelta(days=OPEN_WINDOW_DAYS))
     return pd.DataFrame(
@@ -79,6 +81,8 @@ def synthetic_enquiries(rows: int, seed: int) -> pd.DataFrame:
             "wedding_month_rain_days": 8.0 + wedding_month % 5,
             "wedding_month_mean_temp_c": 5.0 + wedding_month,
             "supplier_date_bookings": date_bookings,
+            "couple_prior_enquiries": history.poisson(0.8, rows),
+            "couple_booked_vendor_type": history.random(rows) < 0.05,
             "outcome": np.where(is_open, "open", np.where(booked, "booked", "lost")),
             "booked": np.where(is_open, None, booked.astype(int)),
             "days_to_booking": np.where(booked_by_now, lag_days, None),

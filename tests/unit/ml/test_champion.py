@@ -83,6 +83,8 @@ ENQUIRY: dict[str, object] = {
     "wedding_month_rain_days": 9.5,
     "wedding_month_mean_temp_c": 15.8,
     "supplier_date_bookings": 0,
+    "couple_prior_enquiries": 1,
+    "couple_booked_vendor_type": False,
 }
 
 

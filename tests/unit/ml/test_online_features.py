@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from ml.features import FEATURE_COLUMNS, features_from_records
-from ml.online_features import SupplierProfile, posted_enquiry_features
+from ml.online_features import CoupleHistory, SupplierProfile, history_cut, posted_enquiry_features
 
 VENUE = SupplierProfile("venue", "wales", "premium", base_price_gbp=8_000.0, date_bookings=1)
 TODAY = dt.date(2026, 11, 25)
@@ -67,3 +67,23 @@ def test_no_reply_and_no_budget_are_nulls_not_errors() -> None:
 def test_bad_posted_enquiry_names_the_field(enquiry: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         posted_enquiry_features(enquiry, VENUE, TODAY)
+
+
+def test_the_couple_s_history_is_a_feature_and_an_unknown_couple_has_none() -> None:
+    enquiry = {"wedding_date": "2027-06-05", "channel": "search"}
+    known = posted_enquiry_features(enquiry, VENUE, TODAY, CoupleHistory(3, True))
+    assert (known["couple_prior_enquiries"], known["couple_booked_vendor_type"]) == (3, True)
+    unknown = posted_enquiry_features(enquiry, VENUE, TODAY)
+    assert (unknown["couple_prior_enquiries"], unknown["couple_booked_vendor_type"]) == (0, False)
+
+
+def test_history_is_counted_up_to_the_enquiry_and_never_past_it() -> None:
+    now = dt.datetime(2026, 11, 25, 14, 30, tzinfo=dt.UTC)
+    posted = dt.datetime(2026, 11, 20, 9, 15, tzinfo=dt.UTC)
+    assert history_cut(None, now) == now
+    assert history_cut(posted, now) == posted
+    assert history_cut(posted.replace(tzinfo=None), now) == posted  # naive is UTC
+    # A bare date counts nothing from that day: its own enquiries may have come after.
+    assert history_cut(dt.date(2026, 11, 20), now) == dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    with pytest.raises(ValueError, match="created_at"):
+        history_cut("yesterday", now)

@@ -223,3 +223,21 @@ async def test_near_the_limit_a_lease_takes_a_quarter_of_the_room_left(
     finally:
         await client.aclose()
     assert redis_db.zcard(window_key(PHOTOGRAPHER)) == 97
+
+
+async def test_concurrent_requests_of_a_tenant_share_one_claim_at_a_time(
+    redis_db: redis.Redis,
+) -> None:
+    """64 requests at once (wrk's connections on one key): each waits for the claim in flight
+    and takes from its lease, so the leases double (1, 2, 4, ... 64 slots): 7 Redis calls,
+    where every request that found the lease used up used to claim for itself (64 calls)."""
+    client = redis.asyncio.Redis.from_url(REDIS_URL)
+    worker = RateLimiter(client, 60)
+    try:
+        decisions = await asyncio.gather(*(worker.hit(PHOTOGRAPHER, 10**8) for _ in range(64)))
+    finally:
+        await client.aclose()
+    assert all(decision.allowed for decision in decisions)
+    members = [m.decode() for m in redis_db.zrange(window_key(PHOTOGRAPHER), 0, -1)]
+    claims = {member.rpartition("-")[0] for member in members}  # `{claim prefix}-{slot}`
+    assert len(claims) <= 7

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from serving.limits.ratelimit import (
-    LEASE_SECONDS,
     LEASE_SHARE,
+    LEASE_WINDOW_SHARE,
     MAX_LEASE,
     Lease,
     LocalWindow,
     RateDecision,
 )
+
+#: A 60-second window's lease length.
+LEASE = 60 / LEASE_WINDOW_SHARE
 
 
 def test_the_window_slides_instead_of_resetting_at_a_boundary() -> None:
@@ -42,8 +45,17 @@ def test_a_refusal_says_when_to_retry() -> None:
 
 
 def lease(size: int = 4, unused: int = 3, limit: int = 1000) -> Lease:
-    """A lease of `size` slots for `limit`, claimed at t=100 s with 10 requests in the window."""
-    return Lease(limit=limit, size=size, unused=unused, claimed_at=100.0, count=10, reset_at=160.0)
+    """A lease of `size` slots for `limit`, claimed at t=100 s with 10 requests in the window,
+    lasting as a 60-second window's lease does."""
+    return Lease(
+        limit=limit,
+        size=size,
+        unused=unused,
+        claimed_at=100.0,
+        ends_at=100.0 + LEASE,
+        count=10,
+        reset_at=160.0,
+    )
 
 
 def test_a_lease_hands_out_its_slots_then_nothing() -> None:
@@ -59,8 +71,16 @@ def test_a_lease_hands_out_its_slots_then_nothing() -> None:
     )
 
 
-def test_an_old_lease_or_another_limit_hands_out_nothing() -> None:
-    assert lease().take(1000, now=100.0 + LEASE_SECONDS) is None
+def test_a_lease_lasts_a_share_of_the_window_not_a_second() -> None:
+    # With 200 tenants in turn a worker sees each a few times a second: a one-second lease
+    # sent about every other cached request to Redis.
+    assert LEASE > 1
+    assert lease().take(1000, now=101.5) is not None
+    assert lease().take(1000, now=100.0 + LEASE - 0.001) is not None
+
+
+def test_an_ended_lease_or_another_limit_hands_out_nothing() -> None:
+    assert lease().take(1000, now=100.0 + LEASE) is None
     assert lease().take(500, now=100.1) is None  # e.g. wedding-day priority just began
 
 
@@ -69,8 +89,8 @@ def test_leases_grow_with_a_busy_tenant_and_shrink_back() -> None:
     assert lease(size=4, unused=0).next_size(1000, now=100.1) == 8
     assert lease(size=40, unused=0).next_size(1000, now=100.1) == 1000 // LEASE_SHARE
     assert lease(MAX_LEASE, 0, limit=10**9).next_size(10**9, now=100.1) == MAX_LEASE
-    # Expired with slots left: as many as were used in its time.
-    assert lease(size=8, unused=5).next_size(1000, now=100.0 + LEASE_SECONDS) == 3
+    # Ended with slots left: as many as were used in its time.
+    assert lease(size=8, unused=5).next_size(1000, now=100.0 + LEASE) == 3
     # Idle for a while, or a small limit: one slot at a time, exactly as without leases.
-    assert lease(size=8, unused=0).next_size(1000, now=100.0 + 2 * LEASE_SECONDS) == 1
+    assert lease(size=8, unused=0).next_size(1000, now=100.0 + 2 * LEASE) == 1
     assert lease(size=1, unused=0).next_size(3, now=100.1) == 1

@@ -51,15 +51,19 @@ def test_each_scripts_keys_share_a_slot_and_tenants_spread() -> None:
     assert len({slot(window_key(f"sup_{n:06d}")) for n in range(100)}) > 90
 
 
-def test_the_ledger_writes_claims_back_only_after_a_loss_and_only_within_the_window() -> None:
-    ledger = ClaimLedger(window_seconds=60)
+def test_the_ledger_writes_claims_back_only_after_a_loss_and_only_while_they_count() -> None:
+    ledger = ClaimLedger(window_seconds=60, hold_ms=10_000)
     key = window_key("sup_000001")
     ledger.record(key, "a", 3, at_ms=1_000)
     ledger.record(key, "b", 2, at_ms=30_000)
     assert ledger.replay(key) == []  # Redis was fine: nothing to write back
     ledger.lost()
     assert ledger.replay(key) == ["a", 3, 1_000, "b", 2, 30_000]
-    ledger.confirmed(key, now_ms=65_000)  # written back; the first claim has left the window
+    # A window after the claim, its leased slots (scored 10 s later) still count: kept.
+    ledger.confirmed(key, now_ms=65_000)
+    ledger.lost()
+    assert ledger.replay(key) == ["a", 3, 1_000, "b", 2, 30_000]
+    ledger.confirmed(key, now_ms=71_000)  # written back; every slot of "a" has left
     assert ledger.replay(key) == []
     ledger.lost()
     assert ledger.replay(key) == ["b", 2, 30_000]

@@ -68,7 +68,7 @@ from serving.security.tenancy import apply_tenancy
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, connect, ensure_database
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
+from wedsync.warehouse.served import publish_build
 
 #: Named after the configured warehouse, so two checkouts benchmarking on one server never drop
 #: each other's database.
@@ -377,7 +377,7 @@ def prepare_database(
     with connect(url) as conn:
         apply_schema(conn)
         apply_tenancy(conn)
-        bump_dataset_version(conn, ANALYTICS_DATASET)
+        publish_build(conn)
         supplier_ids = [
             row[0]
             for row in conn.execute(

@@ -10,6 +10,7 @@ import psycopg
 from psycopg import sql
 
 from wedsync.settings import get_settings
+from wedsync.warehouse.served import publish_served
 
 
 def _maintenance_url() -> str:
@@ -29,6 +30,13 @@ def throwaway_database(prefix: str) -> Iterator[str]:
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
+
+
+def publish(conn: psycopg.Connection) -> None:
+    """Publish the marts a test wrote to `served` and commit, as `serving/api_cache_version`
+    does after a build (without moving the dataset version: the test decides that)."""
+    publish_served(conn)
+    conn.commit()
 
 
 #: The served marts that tests fill with known rows, with the columns dbt builds them with.

@@ -58,7 +58,7 @@ begin
     perform pg_advisory_xact_lock(hashtext('app.apply_row_level_security'));
     for target in
         select nspname from pg_namespace
-        where nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+        where nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions', 'served')
           and not has_schema_privilege('{API_ROLE}', oid, 'usage')
     loop
         execute format('grant usage on schema %I to {API_ROLE}', target.nspname);
@@ -67,7 +67,7 @@ begin
         select format('%I.%I', n.nspname, c.relname) as relation
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind = 'S'
-          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions', 'served')
           -- (a CASE, because the planner may test the privilege before the kind)
           and case when c.relkind = 'S'
                    then not has_sequence_privilege('{API_ROLE}', c.oid, 'usage') end
@@ -86,7 +86,7 @@ begin
                          and not a.attisdropped) as per_supplier
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p') and not c.relispartition
-          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions', 'served')
     loop
         begin
             -- API keys are looked up before the caller is known; they are not tenant data.

@@ -182,12 +182,15 @@ async def pipelined_tenant_scope(
     settings vanish with the transaction exactly as in `tenant_scope`. When the block or any
     statement fails, what was queued after it is skipped by Postgres and the transaction is
     rolled back before the connection goes back to the pool.
+
+    The transaction reads one snapshot (repeatable read): an answer's statements all see the
+    same publish of `served`, even when the next one commits while it is being computed.
     """
     platform = principal is None or principal.is_platform
     supplier = "" if principal is None or principal.supplier_id is None else principal.supplier_id
     try:
         async with conn.pipeline():
-            await conn.execute("begin")
+            await conn.execute("begin isolation level repeatable read")
             await conn.execute(_SCOPE, (supplier, PLATFORM_SCOPE if platform else ""))
             yield conn
             await conn.execute("commit")

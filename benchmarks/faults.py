@@ -45,7 +45,7 @@ from tests.faults.failed_build import run_failed_build_fault
 from tests.support import VENDOR_PERFORMANCE_DDL
 from wedsync.api_keys import create_api_key
 from wedsync.warehouse import apply_schema, connect, ensure_database
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
+from wedsync.warehouse.served import publish_build
 
 #: How long a killed server stays down (the issue's measurement held Postgres down 8 s).
 OUTAGE_SECONDS = 5.0
@@ -90,9 +90,8 @@ def prepare_served_warehouse(url: str) -> tuple[str, list[str]]:
             "insert into marts.seasonal_bookings values "
             "('2026-06-01', 'photographer', 'london', 400, 90, 0.225, 160000.00)"
         )
-        conn.execute("call app.apply_row_level_security()")
         conn.commit()
-        bump_dataset_version(conn, ANALYTICS_DATASET)
+        publish_build(conn)
         platform = create_api_key(conn, None, "platform", "fault suite")
         readers = [
             create_api_key(conn, f"sup_{n:06d}", "enterprise", "fault suite dashboard")

@@ -19,6 +19,7 @@ from orchestration.automation import WEDDING_TIMEZONE
 from orchestration.defs.dbt.assets import wedsync_dbt_models
 from orchestration.defs.events.assets import EVENT_MODEL_KEYS
 from orchestration.defs.ingestion.assets import export_assets
+from orchestration.defs.ml.assets import BOOKING_PREDICTIONS
 from orchestration.defs.serving.assets import SERVED_MART_KEYS
 
 #: By this time (UK) the previous night's export must be loaded.
@@ -31,7 +32,7 @@ LIVE_KEYS = frozenset(EVENT_MODEL_KEYS)
 NIGHTLY_KEYS = sorted(
     {
         key
-        for key in (*wedsync_dbt_models.keys, *SERVED_MART_KEYS)
+        for key in (*wedsync_dbt_models.keys, *SERVED_MART_KEYS, BOOKING_PREDICTIONS)
         if key.path[0] in NIGHTLY_LAYERS and key not in LIVE_KEYS
     },
     key=lambda key: key.to_user_string(),

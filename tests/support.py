@@ -11,6 +11,7 @@ import pytest
 from psycopg import sql
 
 from wedsync.settings import get_settings
+from wedsync.warehouse.served import publish_served
 
 
 def _maintenance_url() -> str:
@@ -50,6 +51,13 @@ def choose_partitioning(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
             ).fetchone()
         if row is None:
             pytest.skip("this Postgres has no pg_partman package (postgresql-15-partman)")
+
+
+def publish(conn: psycopg.Connection) -> None:
+    """Publish the marts a test wrote to `served` and commit, as `serving/api_cache_version`
+    does after a build (without moving the dataset version: the test decides that)."""
+    publish_served(conn)
+    conn.commit()
 
 
 #: The served marts that tests fill with known rows, with the columns dbt builds them with.

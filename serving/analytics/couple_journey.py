@@ -1,4 +1,4 @@
-"""The answer of the couple-journey route, read from `marts.couple_journey` (issue 14).
+"""The answer of the couple-journey route, read from `marts.couple_journey` as published (issue 14).
 
 The mart has one row per dimension (budget band, guest-count band, or every booking) and market
 (vendor type x region), and per vendor type nationally (region 'all'), already suppressed below
@@ -11,18 +11,19 @@ build).
 from __future__ import annotations
 
 import orjson
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from serving.analytics.marts import MartsNotBuilt, json_default
 from serving.analytics.readers import Audience, Source, read_rows
+from wedsync.warehouse.served import served_table
 
 #: The mart's `region` of a vendor type's cells across every region.
 NATIONAL = "all"
 #: The vendor types a supplier trades as (row-level security: its own rows only).
-_SUPPLIER_TYPES = (
-    "select distinct vendor_type from marts.vendor_performance where supplier_id = %s"
-    " order by vendor_type"
-)
+_SUPPLIER_TYPES = sql.SQL(
+    "select distinct vendor_type from {} where supplier_id = %s order by vendor_type"
+).format(served_table("vendor_performance"))
 _ORDER = ("dimension", "vendor_type", "region", "band_from")
 
 #: The mart's `dimension` values, and the answer's key for each.
@@ -44,13 +45,13 @@ async def _national_rows(source: Source, audience: Audience) -> list[dict[str, o
     for vendor_type in types:
         if audience.vendor_type in (None, vendor_type) and audience.region in (None, NATIONAL):
             national = Audience(None, vendor_type, NATIONAL)
-            rows += await read_rows(source, "marts", "couple_journey", national, _ORDER) or []
+            rows += await read_rows(source, "couple_journey", national, _ORDER) or []
     return rows
 
 
 async def read_couple_journey(source: Source, audience: Audience) -> bytes:
     """The audience's journey cells, one list per dimension, bands in order."""
-    rows = await read_rows(source, "marts", "couple_journey", audience, _ORDER)
+    rows = await read_rows(source, "couple_journey", audience, _ORDER)
     if rows is None:
         raise MartsNotBuilt(["couple_journey"])
     rows += await _national_rows(source, audience)

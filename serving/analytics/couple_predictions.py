@@ -23,6 +23,7 @@ from ml.registry import CHAMPION
 from ml.review_score import REGISTERED_MODEL as REVIEW_SCORE_MODEL
 from serving.analytics.marts import MartsNotBuilt, json_default
 from serving.analytics.readers import Source
+from wedsync.warehouse.served import served_table
 
 #: Rows listed when the caller does not ask for a number, and the most it may ask for.
 DEFAULT_LIMIT = 100
@@ -100,9 +101,9 @@ async def read_predictions(
     source: Source, table: PredictionTable, supplier_id: str | None, limit: int
 ) -> bytes:
     """The champion, the summary over every visible row and the first `limit` rows."""
-    if await source.columns("predictions", table.table) is None:
-        raise MartsNotBuilt([table.table], schema="predictions")
-    target = sql.Identifier("predictions", table.table)
+    if await source.columns(table.table) is None:
+        raise MartsNotBuilt([table.table])
+    target = served_table(table.table)
     params = {"supplier_id": supplier_id, "limit": limit}
     # The newest scoring run (the table is replaced whole, so normally the only one).
     scored_by = sql.SQL(

@@ -23,7 +23,7 @@ TOP_GAP_RANK = 3
 async def _required_rows(
     source: Source, table: str, audience: Audience, order_by: tuple[str, ...]
 ) -> list[dict[str, Any]]:
-    rows = await read_rows(source, "marts", table, audience, order_by)
+    rows = await read_rows(source, table, audience, order_by)
     if rows is None:
         raise MartsNotBuilt([table])
     return rows

@@ -1,5 +1,7 @@
 """Reading the analytics marts for `GET /api/analytics/metrics`, with the performance totals.
 
+The marts are read as published (`served.*`, `wedsync.warehouse.served`): one build whole.
+
 Which marts exist is checked per computation: the API starts before the first dbt build
 (answering 503 with the missing marts named), and the event-driven marts
 (`supplier_daily_activity`, `lead_funnel`) join the answer as soon as dbt has built them.
@@ -22,7 +24,9 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from serving.analytics.catalog import Catalog, TableColumns
+from serving.analytics.readers import SUPPLIER_MARKETS
 from wedsync.conversion import with_conversion
+from wedsync.warehouse.served import SERVED_SCHEMA, build_name, served_table
 
 Grain = Literal["day", "week", "month"]
 
@@ -48,11 +52,11 @@ METRICS_MARTS = (
 
 
 class MartsNotBuilt(LookupError):
-    """A mart the answer needs does not exist yet (the API answers 503)."""
+    """A mart the answer needs is not published yet (the API answers 503 naming its build)."""
 
-    def __init__(self, missing: list[str], schema: str = "marts"):
+    def __init__(self, missing: list[str]):
         super().__init__(
-            f"analytics not built yet: {', '.join(f'{schema}.{m}' for m in missing)} missing "
+            f"analytics not built yet: {', '.join(build_name(m) for m in missing)} missing "
             "(run `make build`, or materialize the dbt assets in Dagster)"
         )
 
@@ -97,13 +101,6 @@ class Filters:
     vendor_type: bool
 
 
-# The markets (vendor type x region) a supplier trades in, for the seasonal market rows.
-_SUPPLIER_MARKETS = sql.SQL(
-    "(vendor_type, region) in (select distinct vendor_type, region "
-    "from marts.vendor_performance where supplier_id = %(supplier_id)s)"
-)
-
-
 def json_default(value: object) -> object:
     """orjson's fallback for the database's types (numerics become floats)."""
     if isinstance(value, Decimal):
@@ -115,7 +112,7 @@ def _conditions(mart: Mart, columns: TableColumns, query: Filters) -> sql.Compos
     conditions: list[sql.Composable] = []
     if query.supplier:
         conditions.append(
-            sql.SQL("supplier_id = %(supplier_id)s") if mart.per_supplier else _SUPPLIER_MARKETS
+            sql.SQL("supplier_id = %(supplier_id)s") if mart.per_supplier else SUPPLIER_MARKETS
         )
     period = sql.Identifier(columns.dates[0])
     if query.start:
@@ -132,7 +129,7 @@ def _mart_query(mart: Mart, columns: TableColumns, query: Filters) -> sql.Compos
     # The leading columns (the grain) make the row order, and so the ETag, deterministic.
     order.append(sql.Identifier(columns.dates[0]))
     return sql.SQL("select * from {mart} where {conditions} order by {order}").format(
-        mart=sql.Identifier("marts", mart.name),
+        mart=served_table(mart.name),
         conditions=_conditions(mart, columns, query),
         order=sql.SQL(", ").join([*order, sql.SQL("1, 2, 3")]),
     )
@@ -152,7 +149,7 @@ def _rollup_query(mart: Mart, columns: TableColumns, query: Filters) -> sql.Comp
     ).format(
         period=period,
         sums=sql.SQL(", ").join(sums),
-        mart=sql.Identifier("marts", mart.name),
+        mart=served_table(mart.name),
         conditions=_conditions(mart, columns, query),
     )
 
@@ -189,7 +186,9 @@ async def read_metrics(
     conn: psycopg.AsyncConnection, query: MetricsQuery, version: int, catalog: Catalog
 ) -> bytes:
     """The metrics answer as JSON bytes: one list of rows per mart (null: not built yet)."""
-    found = {m.name: await catalog.columns(conn, version, "marts", m.name) for m in METRICS_MARTS}
+    found = {
+        m.name: await catalog.columns(conn, version, SERVED_SCHEMA, m.name) for m in METRICS_MARTS
+    }
     # A mart is usable with a period column (its first date column) to filter and order by.
     usable = {name: columns for name, columns in found.items() if columns and columns.dates}
     missing = [m.name for m in METRICS_MARTS if m.required and m.name not in usable]

@@ -1,7 +1,8 @@
 """Reading tables that may not exist yet, filtered to what the caller may see.
 
-The insights, performance and alert answers read marts that dbt builds and prediction tables
-that the ML assets create on their first run. A table that is missing, or that the API's role
+The insights, performance and alert answers read the published copies (`served.*`,
+`wedsync.warehouse.served`) of marts that dbt builds and prediction tables that the ML assets
+create on their first run. A table that is missing, or that the API's role
 cannot read yet (dbt has just rebuilt it and not re-applied the grants), reads as `None`: the
 answer says "not available yet" for that part instead of failing whole.
 
@@ -19,12 +20,13 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from serving.analytics.catalog import Catalog
+from wedsync.warehouse.served import SERVED_SCHEMA, served_table
 
-# The markets a supplier trades in (its vendor type in its region).
-_SUPPLIER_MARKETS = sql.SQL(
+#: The markets a supplier trades in (its vendor type in its region).
+SUPPLIER_MARKETS = sql.SQL(
     "(vendor_type, region) in (select distinct vendor_type, region "
-    "from marts.vendor_performance where supplier_id = %(supplier_id)s)"
-)
+    "from {} where supplier_id = %(supplier_id)s)"
+).format(served_table("vendor_performance"))
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def _conditions(columns: tuple[str, ...], audience: Audience) -> sql.Composable:
         if "supplier_id" in columns:
             conditions.append(sql.SQL("supplier_id = %(supplier_id)s"))
         elif {"vendor_type", "region"} <= set(columns):
-            conditions.append(_SUPPLIER_MARKETS)
+            conditions.append(SUPPLIER_MARKETS)
     for name in ("vendor_type", "region"):
         if getattr(audience, name) is not None and name in columns:
             conditions.append(sql.SQL("{0} = %({1})s").format(sql.Identifier(name), sql.SQL(name)))
@@ -65,30 +67,29 @@ class Source:
     version: int
     catalog: Catalog
 
-    async def columns(self, schema: str, table: str) -> tuple[str, ...] | None:
-        """The table's column names; None when it does not exist or is not readable."""
-        found = await self.catalog.columns(self.conn, self.version, schema, table)
+    async def columns(self, table: str) -> tuple[str, ...] | None:
+        """The served table's column names; None when it is not published or not readable."""
+        found = await self.catalog.columns(self.conn, self.version, SERVED_SCHEMA, table)
         return None if found is None else found.names
 
 
 async def read_rows(
     source: Source,
-    schema: str,
     table: str,
     audience: Audience,
     order_by: tuple[str, ...] = (),
 ) -> list[dict[str, object]] | None:
-    """The audience's rows of `schema.table` (None when it is not there or not readable).
+    """The audience's rows of `served.<table>` (None when it is not there or not readable).
 
     Ordered by `order_by`, then by every column, so the bytes (and the ETag) are stable.
     """
-    columns = await source.columns(schema, table)
+    columns = await source.columns(table)
     if columns is None:
         return None
     order: list[sql.Composable] = [sql.Identifier(name) for name in order_by if name in columns]
     order += [sql.Literal(position) for position in range(1, len(columns) + 1)]
     statement = sql.SQL("select * from {table} where {conditions} order by {order}").format(
-        table=sql.Identifier(schema, table),
+        table=served_table(table),
         conditions=_conditions(columns, audience),
         order=sql.SQL(", ").join(order),
     )

@@ -28,10 +28,10 @@ def _strongest_first(row: dict[str, Any]) -> tuple[bool, float, int, str]:
 async def read_supplier_network(source: Source, supplier_id: str) -> bytes:
     """The supplier's co-booking partners, strongest referral first."""
     audience = Audience(supplier_id)
-    partners = await read_rows(source, "marts", "vendor_network", audience)
+    partners = await read_rows(source, "vendor_network", audience)
     if partners is None:
         raise MartsNotBuilt(["vendor_network"])
-    if not partners and not await read_rows(source, "marts", "dim_suppliers", audience):
+    if not partners and not await read_rows(source, "dim_suppliers", audience):
         raise SupplierNotFound(supplier_id)
     partners.sort(key=_strongest_first)
     answer = {

@@ -56,7 +56,7 @@ begin
     perform pg_advisory_xact_lock(hashtext('app.apply_row_level_security'));
     for target in
         select nspname from pg_namespace
-        where nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+        where nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions', 'served')
           and not has_schema_privilege('{API_ROLE}', oid, 'usage')
     loop
         execute format('grant usage on schema %I to {API_ROLE}', target.nspname);
@@ -65,7 +65,7 @@ begin
         select format('%I.%I', n.nspname, c.relname) as relation
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind = 'S'
-          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions', 'served')
           -- (a CASE, because the planner may test the privilege before the kind)
           and case when c.relkind = 'S'
                    then not has_sequence_privilege('{API_ROLE}', c.oid, 'usage') end
@@ -84,7 +84,7 @@ begin
                          and not a.attisdropped) as per_supplier
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p') and not c.relispartition
-          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions')
+          and n.nspname in ('raw', 'app', 'quality', 'marts', 'features', 'predictions', 'served')
     loop
         begin
             -- API keys are looked up before the caller is known; they are not tenant data.
@@ -168,12 +168,15 @@ async def pipelined_tenant_scope(
     settings vanish with the transaction exactly as in `tenant_scope`. When the block or any
     statement fails, what was queued after it is skipped by Postgres and the transaction is
     rolled back before the connection goes back to the pool.
+
+    The transaction reads one snapshot (repeatable read): an answer's statements all see the
+    same publish of `served`, even when the next one commits while it is being computed.
     """
     platform = principal is None or principal.is_platform
     supplier = "" if principal is None or principal.supplier_id is None else principal.supplier_id
     try:
         async with conn.pipeline():
-            await conn.execute("begin")
+            await conn.execute("begin isolation level repeatable read")
             await conn.execute(_SCOPE, (supplier, PLATFORM_SCOPE if platform else ""))
             yield conn
             await conn.execute("commit")

@@ -23,6 +23,7 @@ import pytest
 from benchmarks.failover import FailoverRig, failover_rig, kill_primary_under_ingest
 from benchmarks.fault_servers import available
 from tests.integration.serving.conftest import MARTS_DDL, PHOTOGRAPHER, VENUE, after_dbt_build
+from tests.support import publish
 from wedsync.api_keys import create_api_key
 from wedsync.cluster import ClusterPorts
 from wedsync.cluster.postgres_ha import PostgresHAPorts
@@ -33,6 +34,7 @@ from wedsync.warehouse.dataset_versions import (
     read_dataset_version,
 )
 from wedsync.warehouse.partman import partman_manages_events
+from wedsync.warehouse.served import publish_build
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -106,7 +108,8 @@ def _rebuild(rig: FailoverRig, supplier: str, more_enquiries: int, bump: bool) -
         )
         conn.commit()
         if bump:
-            return bump_dataset_version(conn, ANALYTICS_DATASET)
+            return publish_build(conn)[1]
+        publish(conn)  # published on the primary, but its version not moved
         return read_dataset_version(conn, ANALYTICS_DATASET)
 
 

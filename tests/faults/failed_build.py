@@ -1,4 +1,4 @@
-"""A dbt model failing mid-build: what the served marts, the cache version and the API do.
+"""A dbt model failing mid-build: what the built and served marts, the cache version and the API do.
 
 Last night's build is served and a dashboard's metrics answer is cached. Tonight's exports and
 live events arrive, and tonight's build runs a project in which an analyst's edit broke one
@@ -43,6 +43,7 @@ from wedsync.api_keys import create_api_key
 from wedsync.settings import DBT_PROJECT_DIR, get_settings
 from wedsync.warehouse import connect
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version
+from wedsync.warehouse.served import SERVED_SCHEMA
 
 #: Redis db 9 is this fault's own: its cached answers must not be flushed by another suite.
 REDIS_URL = urlparse(get_settings().redis_url)._replace(path="/9").geturl()
@@ -69,11 +70,12 @@ class FailedBuildFigures:
     cache_version_requested: int
     cached_answer_kept: bool
     cache_version_after_fix: int
-    #: Served marts holding last night's contents after the failed build (a consistent
-    #: build served: all of them).
+    #: Served marts (`served.*`, what the API reads) holding last night's publish after the
+    #: failed build (a consistent build served: all of them).
     served_previous_after_failure: list[str]
-    #: Served marts whose contents after the fixed build differ from last night's: tonight's
-    #: data reached them. The others are the same in both builds (their inputs did not change).
+    #: Served marts whose published contents after the fixed build differ from last night's:
+    #: tonight's data reached them. The others are the same in both builds (their inputs did
+    #: not change).
     served_changed_after_fix: list[str]
 
     @property
@@ -85,7 +87,7 @@ class FailedBuildFigures:
 
     @property
     def mixed_served_marts(self) -> list[str]:
-        """Served marts that are tonight's build while the failed one is last night's."""
+        """Served marts built tonight beside the failed one (kept out of `served` until fixed)."""
         return [mart for mart in self.served_marts if mart in self.marts_rebuilt]
 
     def line(self) -> str:
@@ -98,7 +100,7 @@ class FailedBuildFigures:
             f"{self.cache_version_after_fix})  cached answer kept: {self.cached_answer_kept}"
             f"\n    marts with last night's content: {', '.join(self.marts_unchanged)}"
             f"\n    marts with tonight's: {', '.join(self.marts_rebuilt)}; of those served "
-            f"beside the failed one: {', '.join(self.mixed_served_marts) or 'none'}"
+            f"marts built beside the failed one: {', '.join(self.mixed_served_marts) or 'none'}"
             f"\n    served marts still last night's after the failure: "
             f"{len(self.served_previous_after_failure)} of {len(self.served_dbt_marts)}; "
             f"changed by tonight's build after the fix: "
@@ -219,14 +221,15 @@ class CacheVersionAutomation:
             return read_dataset_version(conn, ANALYTICS_DATASET)
 
 
-def _marts(database_url: str) -> dict[str, str]:
-    """Each mart table's content digest."""
+def _digests(database_url: str, schema: str = "marts") -> dict[str, str]:
+    """Each table's content digest in `schema` (`marts`: built; `served`: what the API reads)."""
     with connect(database_url) as conn:
         tables = [
             row[0]
             for row in conn.execute(
                 "select table_name from information_schema.tables "
-                "where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+                "where table_schema = %s and table_type = 'BASE TABLE' order by 1",
+                (schema,),
             ).fetchall()
         ]
         digests = {}
@@ -234,7 +237,7 @@ def _marts(database_url: str) -> dict[str, str]:
             row = conn.execute(
                 sql.SQL(
                     "select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from {} t"
-                ).format(sql.Identifier("marts", table))
+                ).format(sql.Identifier(schema, table))
             ).fetchone()
             assert row is not None
             digests[table] = str(row[0])
@@ -282,7 +285,8 @@ def _scenario(root: Path, nights: TwoNights) -> FailedBuildFigures:
     assert automation.tick() == 1  # a good build moves the version
     version_before = automation.version()
     _, cached = asyncio.run(_read(url, key))
-    last_night = _marts(url)
+    last_night = _digests(url)
+    served_last_night = _digests(url, SERVED_SCHEMA)
 
     nights.load(nights.tonight)
     asyncio.run(_send(url, key, _events(AS_OF - dt.timedelta(days=1), 30)))
@@ -290,11 +294,12 @@ def _scenario(root: Path, nights: TwoNights) -> FailedBuildFigures:
     requested = automation.tick()
     version_after = automation.version()
     status, answer = asyncio.run(_read(url, key))
-    tonight = _marts(url)
+    tonight = _digests(url)
+    served_tonight = _digests(url, SERVED_SCHEMA)
 
     assert _build(instance, url, good).success  # the edit fixed
     automation.tick()
-    fixed = _marts(url)
+    served_fixed = _digests(url, SERVED_SCHEMA)
     served = [k.path[-1] for k in SERVED_MART_KEYS if k.path[0] == "marts"]
     return FailedBuildFigures(
         build_succeeded=failed.success,
@@ -308,10 +313,12 @@ def _scenario(root: Path, nights: TwoNights) -> FailedBuildFigures:
         cached_answer_kept=status == "hit" and answer == cached,
         cache_version_after_fix=automation.version(),
         served_previous_after_failure=sorted(
-            m for m in served if m in last_night and tonight.get(m) == last_night[m]
+            m
+            for m in served
+            if m in last_night and served_tonight.get(m) == served_last_night.get(m)
         ),
         served_changed_after_fix=sorted(
-            m for m in served if m in last_night and fixed.get(m) != last_night[m]
+            m for m in served if m in last_night and served_fixed.get(m) != served_last_night.get(m)
         ),
     )
 

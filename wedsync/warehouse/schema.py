@@ -114,6 +114,8 @@ create schema if not exists raw;
 create schema if not exists quality;
 create schema if not exists app;
 create schema if not exists predictions;
+-- What the API reads: the last consistent build, published (wedsync/warehouse/served.py).
+create schema if not exists served;
 
 create table if not exists quality.quarantine (
     rule_id      text        not null,

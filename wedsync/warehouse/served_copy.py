@@ -4,8 +4,9 @@ The API answers from the marts and the models' predictions that a build writes (
 assets). A second warehouse gets them without a build of its own: the replicated warehouse of
 `make cluster` (`WEDSYNC_CLUSTER_POSTGRES=patroni`) starts as an empty Postgres, and the API
 benchmarks serve a copy they can change. Only those two schemas are copied (`pg_dump`, then
-`pg_restore`); the target's own schema is applied after, and its analytics version is bumped so
-no answer cached for an earlier version is served for this data.
+`pg_restore`); the target's own schema is applied after, and the copy is published to the API's
+`served` schema with its analytics version bumped (`publish_build`, one transaction), so no
+answer cached for an earlier version is served for this data.
 
 The tables' row-level security (their policies, and the switch that enables it) is left out:
 the policies name the API's role, which a new Postgres server does not have until the API
@@ -20,8 +21,8 @@ import tempfile
 from pathlib import Path
 
 from wedsync.warehouse.connection import connect
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
 from wedsync.warehouse.schema import apply_schema
+from wedsync.warehouse.served import publish_build
 
 SERVED_SCHEMAS = ("marts", "predictions")
 #: A mart every build writes: its presence says a warehouse has been built.
@@ -50,7 +51,7 @@ def has_served_data(database_url: str) -> bool:
 
 def copy_served_data(source_url: str, target_url: str) -> int:
     """Copy the served schemas of `source_url` into `target_url` (which has none of them yet),
-    apply the warehouse schema there and bump its analytics version; return that version."""
+    apply the warehouse schema there and publish it; return the new analytics version."""
     schemas = [f"--schema={schema}" for schema in SERVED_SCHEMAS]
     with tempfile.TemporaryDirectory(prefix="wedsync-served-copy-") as work:
         dump, listing = Path(work) / "served.dump", Path(work) / "served.list"
@@ -75,4 +76,4 @@ def copy_served_data(source_url: str, target_url: str) -> int:
         )
     with connect(target_url) as conn:
         apply_schema(conn)
-        return bump_dataset_version(conn, ANALYTICS_DATASET)
+        return publish_build(conn)[1]

@@ -1,45 +1,23 @@
-"""`serving/api_cache_version`: moves the API's cache to the newly built marts.
+"""`serving/api_cache_version`: publishes the marts just built and moves the API's cache to them.
 
-The API keys every cached answer by `app.dataset_versions`; bumping the version after the
-marts are rebuilt makes the next request compute from the new marts, so dashboards see a new
-build at once and never an answer from before it.
+The API reads `served.*`, which this asset fills from the build (`wedsync.warehouse.served`)
+only when no served mart's latest build failed, and keys every cached answer by
+`app.dataset_versions`; bumping the version in the publish's transaction makes the next
+request compute from the new build, so dashboards see it at once, whole, and never an answer
+from before it.
 """
+
+import time
 
 import dagster as dg
 
 from orchestration.resources import WarehouseResource
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
+from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET
+from wedsync.warehouse.served import SERVED_TABLES, publish_build
 
-#: The tables the API serves under the `analytics` version (built by the dbt and ML domains).
-SERVED_MART_KEYS = (
-    dg.AssetKey(["marts", "vendor_performance"]),
-    dg.AssetKey(["marts", "seasonal_bookings"]),
-    dg.AssetKey(["marts", "supplier_daily_activity"]),
-    dg.AssetKey(["marts", "lead_funnel"]),
-    dg.AssetKey(["marts", "market_gaps"]),
-    dg.AssetKey(["marts", "supplier_capacity"]),
-    dg.AssetKey(["marts", "couple_journey"]),
-    dg.AssetKey(["marts", "vendor_network"]),
-    dg.AssetKey(["predictions", "booking_probability"]),
-    dg.AssetKey(["predictions", "pipeline_value"]),
-    dg.AssetKey(["predictions", "demand_forecast"]),
-    dg.AssetKey(["predictions", "price_advice"]),
-    dg.AssetKey(["predictions", "couple_budget"]),
-    dg.AssetKey(["predictions", "review_score"]),
-)
-
-# The API creates this procedure (serving/security/tenancy.py); tables created since it last
-# ran (the first predictions of a new model, say) get their tenant policy and grants before
-# they are served.
-_REAPPLY_ROW_LEVEL_SECURITY = """
-do $rls$
-begin
-    if to_regprocedure('app.apply_row_level_security()') is not null then
-        call app.apply_row_level_security();
-    end if;
-end
-$rls$
-"""
+#: The tables the API serves under the `analytics` version (built by the dbt and ML domains),
+#: published together by `api_cache_version`.
+SERVED_MART_KEYS = tuple(dg.AssetKey([table.build_schema, table.name]) for table in SERVED_TABLES)
 
 
 # After any served mart is rebuilt - the nightly build, or the event marts every few seconds -
@@ -63,13 +41,20 @@ MOVE_AFTER_ANY_SERVED_MART = (
     automation_condition=MOVE_AFTER_ANY_SERVED_MART,
 )
 def api_cache_version(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Bump the `analytics` dataset version so the API serves the marts just built.
+    """Publish the marts just built to `served` and bump the `analytics` dataset version.
 
-    Cached answers of the previous version become unreachable at once and expire from Redis.
+    One transaction: the API sees the previous build or this one whole, the version's NOTIFY
+    arrives with the commit that makes the new rows visible, and cached answers of the
+    previous version become unreachable at once and expire from Redis.
     """
+    started = time.perf_counter()
     with warehouse.connection() as conn:
-        conn.execute(_REAPPLY_ROW_LEVEL_SECURITY)
-        version = bump_dataset_version(conn, ANALYTICS_DATASET)
+        published, version = publish_build(conn)
     return dg.MaterializeResult(
-        metadata={"dataset": ANALYTICS_DATASET, "dataset_version": dg.MetadataValue.int(version)}
+        metadata={
+            "dataset": ANALYTICS_DATASET,
+            "dataset_version": dg.MetadataValue.int(version),
+            "published": dg.MetadataValue.int(len(published)),
+            "publish_seconds": dg.MetadataValue.float(round(time.perf_counter() - started, 3)),
+        }
     )

@@ -25,7 +25,12 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from benchmarks.ingest import wait_until_ready
 from tests.issue14_marts import create_issue14_tables
-from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
+from tests.support import (
+    VENDOR_PERFORMANCE_DDL,
+    WEDDING_DAY_ALERTS_DDL,
+    publish,
+    throwaway_database,
+)
 from wedsync.api_keys import create_api_key
 from wedsync.settings import REPO_ROOT, get_settings
 from wedsync.warehouse import apply_schema, connect
@@ -154,7 +159,7 @@ def api() -> Iterator[RunningApi]:
             create_issue14_tables(conn, PHOTOGRAPHER, FLORIST)
             conn.execute(NETWORK_ROWS.format(photographer=PHOTOGRAPHER, florist=FLORIST))
             psycopg.ClientCursor(conn).execute(FLORIST_ISSUE14_ROWS, {"florist": FLORIST})
-            conn.commit()
+            publish(conn)
             keys = {
                 "platform": create_api_key(conn, None, "platform", "browser test"),
                 PHOTOGRAPHER: create_api_key(conn, PHOTOGRAPHER, "professional", "browser test"),

@@ -27,7 +27,12 @@ from tests.integration.security.erasure_support import (
     tables_naming,
 )
 from tests.integration.serving.conftest import REDIS_URL, bearer, client_of, serve
-from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
+from tests.support import (
+    VENDOR_PERFORMANCE_DDL,
+    WEDDING_DAY_ALERTS_DDL,
+    publish,
+    throwaway_database,
+)
 from wedsync.api_keys import create_api_key
 from wedsync.warehouse import apply_schema, connect
 
@@ -62,7 +67,8 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def warehouse_url() -> Iterator[str]:
-    """A warehouse where one couple is named in raw, JSON, dead letters, quarantine and marts."""
+    """A warehouse where one couple is named in raw, JSON, dead letters, quarantine, marts and
+    the marts' published copies the API serves."""
     with throwaway_database("wedsync_erasure") as url:
         with connect(url) as conn:
             apply_schema(conn)
@@ -78,6 +84,7 @@ def warehouse_url() -> Iterator[str]:
                 },
             )
             apply_tenancy(conn)
+            publish(conn)
         seed_couple_everywhere(url)
         yield url
 
@@ -107,6 +114,7 @@ async def test_erasure_leaves_no_table_naming_the_couple(
         "raw.events_rejected",
         "quality.quarantine",
         "marts.wedding_day_alerts",
+        "served.wedding_day_alerts",
         "marts.fct_bookings",
         "features.ml_booking_features",
     }
@@ -115,6 +123,7 @@ async def test_erasure_leaves_no_table_naming_the_couple(
     assert erased.json()["rows"]["raw.events"] == 2
     assert erased.json()["rows"]["raw.events_rejected"] == 1
     assert erased.json()["rows"]["marts.wedding_day_alerts"] == 1
+    assert erased.json()["rows"]["served.wedding_day_alerts"] == 1  # served no more, at once
 
     # The queue of landing files still to rewrite names it until they are (test_erasure_reload),
     # and another couple's dead letter that only mentions a name like theirs is left alone.

@@ -19,7 +19,12 @@ from serving.limits.wedding_day import uk_today
 from serving.main import create_app
 from serving.security.tenancy import apply_tenancy
 from tests.issue14_marts import create_issue14_tables
-from tests.support import VENDOR_PERFORMANCE_DDL, WEDDING_DAY_ALERTS_DDL, throwaway_database
+from tests.support import (
+    VENDOR_PERFORMANCE_DDL,
+    WEDDING_DAY_ALERTS_DDL,
+    publish,
+    throwaway_database,
+)
 from wedsync.api_keys import create_api_key
 from wedsync.settings import get_settings
 from wedsync.warehouse import apply_schema, connect
@@ -65,9 +70,8 @@ def warehouse_url() -> Iterator[str]:
 
 
 def after_dbt_build(conn: psycopg.Connection) -> None:
-    """What each served model's post-hook does: re-apply the policies and grants to new tables."""
-    conn.execute("call app.apply_row_level_security()")
-    conn.commit()
+    """What a build's end does: publish the marts to `served` (policies and grants included)."""
+    publish(conn)
 
 
 @pytest.fixture

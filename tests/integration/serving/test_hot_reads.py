@@ -20,7 +20,7 @@ from tests.integration.serving.conftest import (
 from tests.integration.serving.test_metrics import take_the_warehouse_away, version_pushed
 from wedsync.api_keys import create_api_key
 from wedsync.warehouse import connect
-from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
+from wedsync.warehouse.served import publish_build
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -106,7 +106,7 @@ async def test_a_new_build_is_never_served_stale_by_the_hot_path(
     assert hot_reads(app) == 1
     with connect(marts) as conn:
         conn.execute("update marts.vendor_performance set enquiries = 41 where enquiries = 40")
-        version = bump_dataset_version(conn, ANALYTICS_DATASET)
+        _, version = publish_build(conn)
     await version_pushed(app, version)
     after = await api.get(METRICS, headers=headers)
     assert after.headers["x-cache"] == "miss"

@@ -22,6 +22,7 @@ from tests.integration.serving.conftest import (
 from wedsync.api_keys import revoke_api_key
 from wedsync.warehouse import connect
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
+from wedsync.warehouse.served import publish_build
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -149,12 +150,12 @@ async def test_cache_hits_then_a_new_build_is_visible_at_once(
     with connect(marts) as conn:
         conn.execute("update marts.vendor_performance set enquiries = 41 where enquiries = 40")
         conn.commit()
-    # Until the marts' version moves, the cached answer stands...
+    # Until the build is published and its version moves, the cached answer stands...
     assert (await api.get(METRICS, headers=headers)).json()["vendor_performance"][0][
         "enquiries"
     ] == 40
     with connect(marts) as conn:
-        version = bump_dataset_version(conn, ANALYTICS_DATASET)
+        _, version = publish_build(conn)
     # ...and once it moves, Postgres pushes it to the worker (no request needed)...
     await version_pushed(app, version)
     # ...and the new build is served straight away.

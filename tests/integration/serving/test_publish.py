@@ -1,0 +1,78 @@
+"""Publishing the build to `served` (`wedsync.warehouse.served`): whole, or not at all.
+
+The API reads `served.*`; `publish_build` copies the built marts there and bumps the version in
+one transaction. A mart whose columns changed is re-created with its tenant policy; a view on
+it stops the publish (never `CASCADE`), naming the view, and the previous publish stays.
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from serving.core.config import api_database_url
+from tests.integration.serving.conftest import MARTS_DDL
+from wedsync.warehouse import connect
+from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version
+from wedsync.warehouse.served import ServedTableInUse, publish_build
+
+pytestmark = pytest.mark.integration
+
+_ENQUIRIES = "select sum(enquiries) from served.vendor_performance"
+
+
+def test_a_publish_copies_what_is_built_and_moves_the_version_with_it(warehouse_url: str) -> None:
+    with connect(warehouse_url) as conn:
+        conn.execute(MARTS_DDL)
+        published, version = publish_build(conn)
+        assert sorted(published) == ["seasonal_bookings", "vendor_performance"]
+        assert version == 1
+        # Not built yet: not published (the route names it in its 503).
+        assert conn.execute("select to_regclass('served.lead_funnel')").fetchone() == (None,)
+        conn.execute("update marts.vendor_performance set enquiries = enquiries + 1")
+        conn.commit()
+        assert conn.execute(_ENQUIRIES).fetchone() == (82,)  # built, not published
+        publish_build(conn)
+        assert conn.execute(_ENQUIRIES).fetchone() == (85,)
+        policy = conn.execute(
+            "select relrowsecurity, exists (select 1 from pg_policy where polrelid = c.oid) "
+            "from pg_class c where oid = 'served.vendor_performance'::regclass"
+        ).fetchone()
+        assert policy == (True, True)
+
+
+def test_a_changed_mart_is_recreated_and_a_view_on_it_stops_the_publish(
+    warehouse_url: str,
+) -> None:
+    with connect(warehouse_url) as conn:
+        conn.execute(MARTS_DDL)
+        publish_build(conn)
+        conn.execute("alter table marts.seasonal_bookings add column cancellations bigint")
+        conn.commit()
+        publish_build(conn)
+        columns = conn.execute("select * from served.seasonal_bookings limit 0").description
+        assert columns is not None and columns[-1].name == "cancellations"
+
+        conn.execute(
+            "create view public.bookings_by_month as select * from served.seasonal_bookings"
+        )
+        conn.execute("alter table marts.seasonal_bookings drop column cancellations")
+        conn.execute("update marts.vendor_performance set enquiries = 0")
+        conn.commit()
+        version = read_dataset_version(conn, ANALYTICS_DATASET)
+        with pytest.raises(ServedTableInUse, match="bookings_by_month"):
+            publish_build(conn)
+        conn.rollback()
+        # Nothing of the failed publish is served, and the version did not move.
+        assert conn.execute(_ENQUIRIES).fetchone() == (82,)
+        assert read_dataset_version(conn, ANALYTICS_DATASET) == version
+
+
+def test_the_api_role_reads_the_published_copy_only_in_its_scope(warehouse_url: str) -> None:
+    with connect(warehouse_url) as conn:
+        conn.execute(MARTS_DDL)
+        publish_build(conn)
+    with psycopg.connect(api_database_url(warehouse_url)) as api:
+        api.execute("select set_config('wedsync.supplier_id', 'sup_000002', true)")
+        seen = api.execute("select distinct supplier_id from served.vendor_performance")
+        assert seen.fetchall() == [("sup_000002",)]

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,6 +35,10 @@ BATCH_SIZE = 200
 SENDERS = 4
 KILLS = 4
 ACKS_BETWEEN_KILLS = 8
+#: Bounds: starts of the server, the wait for it to answer, and a batch's retries.
+START_ATTEMPTS = 5
+READY_SECONDS = 60.0
+BATCH_SECONDS = 300.0
 
 
 def free_port() -> int:
@@ -49,6 +54,10 @@ class Server:
     database_url: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
         env = {
@@ -83,7 +92,7 @@ class Server:
 
 @contextmanager
 def running(server: Server) -> Iterator[Server]:
-    server.start()
+    """Kill whatever of `server` is still running on the way out."""
     try:
         yield server
     finally:
@@ -91,14 +100,31 @@ def running(server: Server) -> Iterator[Server]:
             server.kill()
 
 
-async def wait_ready(client: httpx.AsyncClient) -> None:
-    while True:
-        try:
-            if (await client.get("/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
+async def start_ready(server: Server, client: httpx.AsyncClient) -> None:
+    """Start the server and wait until it answers, on a new port if its port was taken.
+
+    Between `free_port` and uvicorn's bind, another socket on the machine (an outgoing
+    connection's ephemeral port, or a killed worker not yet gone) can hold the port; uvicorn
+    then exits at once, and waiting for it would never end.
+    """
+    for _ in range(START_ATTEMPTS):
+        server.start()
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            assert server.process is not None
+            if server.process.poll() is not None:
+                break  # it exited: the port was taken
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+        if server.process is not None and server.process.poll() is None:
+            server.kill()
+        server.port = free_port()
+        client.base_url = httpx.URL(server.url)
+    raise AssertionError(f"the API did not start in {START_ATTEMPTS} attempts")
 
 
 def make_batch(serial: int) -> list[dict[str, object]]:
@@ -126,7 +152,8 @@ async def send_until_acked(
     client: httpx.AsyncClient, batch: list[dict[str, object]], progress: Progress
 ) -> None:
     body = orjson.dumps(batch)
-    while True:
+    deadline = time.monotonic() + BATCH_SECONDS
+    while time.monotonic() < deadline:
         try:
             response = await client.post("/api/events", content=body)
         except httpx.TransportError:
@@ -144,6 +171,7 @@ async def send_until_acked(
         progress.acked_batches += 1
         progress.duplicates += answer["duplicates"]
         return
+    raise AssertionError(f"a batch was not acknowledged within {BATCH_SECONDS:.0f} s")
 
 
 async def test_acknowledged_events_survive_sigkill_exactly_once(
@@ -160,11 +188,12 @@ async def test_acknowledged_events_survive_sigkill_exactly_once(
         while not queue.empty():
             await send_until_acked(client, queue.get_nowait(), progress)
 
-    with running(Server(warehouse_url)) as server:
+    server = Server(warehouse_url)
+    with running(server):
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{server.port}", headers=bearer(keys["platform"]), timeout=30
+            base_url=server.url, headers=bearer(keys["platform"]), timeout=30
         ) as client:
-            await wait_ready(client)
+            await start_ready(server, client)
             senders = asyncio.gather(*(sender(client) for _ in range(SENDERS)))
             while kills < KILLS and not senders.done():
                 target = progress.acked_batches + ACKS_BETWEEN_KILLS
@@ -172,7 +201,7 @@ async def test_acknowledged_events_survive_sigkill_exactly_once(
                     await asyncio.sleep(0.01)
                 server.kill()  # mid-flight: other senders have batches on the wire
                 kills += 1
-                server.start()
+                await start_ready(server, client)
             await senders
 
     sent = {str(event["event_id"]) for batch in batches for event in batch}

@@ -20,7 +20,6 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from serving.core.breaker import WarehouseBreaker, first_line, means_unreachable
 from serving.security.tenancy import apply_tenancy
 from wedsync.warehouse import apply_schema, connect
-from wedsync.warehouse.served import publish_if_never_published
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +89,7 @@ def create_pool(database_url: str) -> GuardedPool:
 
 
 def prepare_warehouse(database_url: str) -> bool:
-    """Apply the system-of-record schema and tenancy (the API role, policies, grants), and
-    publish a warehouse built before the API read `served` (`publish_if_never_published`).
+    """Apply the system-of-record schema and tenancy (the API role, policies, grants).
 
     Several uvicorn workers start at once, so the DDL runs under an advisory lock. Returns
     False when Postgres is not reachable: the API still starts and `/healthz` answers, and
@@ -103,12 +101,6 @@ def prepare_warehouse(database_url: str) -> bool:
             try:
                 apply_schema(conn)
                 apply_tenancy(conn)
-                if published := publish_if_never_published(conn):
-                    logger.warning(
-                        "served had never been published (built before the API read it): "
-                        "published the built %s",
-                        ", ".join(published),
-                    )
                 # Committed before the lock is released: the next worker must find the schema
                 # there, not its own `create schema` waiting on this one's uncommitted catalog
                 # rows and failing on them when they commit (a new warehouse, workers at once).

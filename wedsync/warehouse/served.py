@@ -179,24 +179,6 @@ def publish_build(conn: psycopg.Connection) -> tuple[list[str], int]:
     return published, version
 
 
-def publish_if_never_published(conn: psycopg.Connection) -> list[str]:
-    """Publish what is built once, if nothing was ever published; the names published.
-
-    A warehouse built before the API read `served` (an upgrade) has marts and no served table:
-    without this its API would answer 503 until the next night's publish, where before the
-    upgrade it served those marts. Once anything is published this does nothing: from then on
-    only the pipeline's `serving/api_cache_version` publishes, when the build's checks passed.
-    """
-    served = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = %s",
-        (SERVED_SCHEMA,),
-    ).fetchone()
-    if served is not None and served[0] > 0:
-        return []
-    published, _ = publish_build(conn)
-    return published
-
-
 def _publish_one(conn: psycopg.Connection, table: ServedTable) -> None:
     """Replace `served.<table>`'s rows with the build's (re-created if its columns changed)."""
     build_columns = _columns(conn, table.qualified)

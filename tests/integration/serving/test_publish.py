@@ -11,11 +11,10 @@ import psycopg
 import pytest
 
 from serving.core.config import api_database_url
-from serving.core.db import prepare_warehouse
 from tests.integration.serving.conftest import MARTS_DDL
 from wedsync.warehouse import connect
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version
-from wedsync.warehouse.served import ServedTableInUse, publish_build, publish_if_never_published
+from wedsync.warehouse.served import ServedTableInUse, publish_build
 
 pytestmark = pytest.mark.integration
 
@@ -77,23 +76,3 @@ def test_the_api_role_reads_the_published_copy_only_in_its_scope(warehouse_url: 
         api.execute("select set_config('wedsync.supplier_id', 'sup_000002', true)")
         seen = api.execute("select distinct supplier_id from served.vendor_performance")
         assert seen.fetchall() == [("sup_000002",)]
-
-
-def test_the_api_publishes_a_warehouse_built_before_served_existed_once(
-    warehouse_url: str,
-) -> None:
-    with connect(warehouse_url) as conn:
-        conn.execute(MARTS_DDL)  # built by a release whose API read marts.* directly
-        conn.commit()
-    assert prepare_warehouse(warehouse_url)  # the upgraded API starts
-    with connect(warehouse_url) as conn:
-        assert conn.execute(_ENQUIRIES).fetchone() == (82,)
-        version = read_dataset_version(conn, ANALYTICS_DATASET)
-        # From now on only the pipeline publishes: a restart does not serve an unchecked build.
-        conn.execute("update marts.vendor_performance set enquiries = 0")
-        conn.commit()
-    assert prepare_warehouse(warehouse_url)
-    with connect(warehouse_url) as conn:
-        assert conn.execute(_ENQUIRIES).fetchone() == (82,)
-        assert read_dataset_version(conn, ANALYTICS_DATASET) == version
-        assert publish_if_never_published(conn) == []

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+from tests.support import PARTITIONING, choose_partitioning
 from wedsync.settings import get_settings
 
 _server_url = get_settings().database_url.rsplit("/", 1)[0]
 os.environ["WEDSYNC_DATABASE_URL"] = f"{_server_url}/wedsync_test"
 get_settings.cache_clear()
+
+
+@pytest.fixture(params=PARTITIONING)
+def partitioning(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each way the months of raw.events are managed, for the warehouse a test makes next:
+    pg_partman's (skipped where this Postgres has no package) and the hand-written one."""
+    choose_partitioning(request.param, monkeypatch)
+    return str(request.param)

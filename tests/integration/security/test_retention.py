@@ -20,7 +20,7 @@ from orchestration.defs.ingestion.resources import LandingZoneResource
 from orchestration.defs.retention.assets import landing_exports_retention, raw_events_retention
 from orchestration.defs.retention.resources import RetentionPolicyResource
 from orchestration.resources import WarehouseResource
-from tests.support import PARTITIONING, choose_partitioning, throwaway_database
+from tests.support import throwaway_database
 from wedsync.exports import export_dates, export_dir
 from wedsync.warehouse import apply_schema, connect
 from wedsync.warehouse.event_tables import create_event_partition, month_start
@@ -37,15 +37,8 @@ STRADDLING = dt.datetime.combine(CUTOFF, dt.time(12), dt.UTC)
 RECENT = dt.datetime.combine(TODAY, dt.time(0), dt.UTC)
 
 
-@pytest.fixture(params=PARTITIONING)
-def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Retention by pg_partman's maintenance, and by the hand-written drop."""
-    choose_partitioning(request.param, monkeypatch)
-    return str(request.param)
-
-
 @pytest.fixture
-def warehouse_url(mode: str) -> Iterator[str]:
+def warehouse_url(partitioning: str) -> Iterator[str]:
     """An event, its id and a dead letter in an expired month, the cutoff's month and today."""
     with throwaway_database("wedsync_retention") as url:
         with connect(url) as conn:
@@ -75,7 +68,7 @@ def warehouse_url(mode: str) -> Iterator[str]:
 
 
 def test_expired_events_dead_letters_and_export_folders_go_and_are_audited(
-    mode: str, warehouse_url: str, tmp_path: Path
+    partitioning: str, warehouse_url: str, tmp_path: Path
 ) -> None:
     landing = tmp_path / "landing"
     for days in (400, 31, 29, 0):
@@ -120,10 +113,10 @@ def test_expired_events_dead_letters_and_export_folders_go_and_are_audited(
     assert partitions_after[0] == partitions_before[0] - 1
     assert kept_ids == kept_letters == (2,)
     assert export_dates(landing) == [TODAY - dt.timedelta(days=d) for d in (29, 0)]
-    suffix = "%Y_%m" if mode == "pg_partman" else "%Y%m"
+    suffix = "%Y_%m" if partitioning == "pg_partman" else "%Y%m"
     assert expired_partition == (f"raw.events_p{EXPIRED:{suffix}}",)
     assert audit["retention.raw_events"]["partitions_dropped"] == [f"events_p{EXPIRED:{suffix}}"]
-    assert audit["retention.raw_events"]["managed_by"] == mode
+    assert audit["retention.raw_events"]["managed_by"] == partitioning
     assert audit["retention.raw_events"]["dead_letters_deleted"] == 1
     assert audit["retention.landing_exports"]["export_dates_deleted"] == 2
 

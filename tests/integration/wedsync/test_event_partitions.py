@@ -12,13 +12,11 @@ import re
 import uuid
 from collections.abc import Iterator
 
-import orjson
 import psycopg
 import pytest
 
-from tests.support import PARTITIONING, choose_partitioning, throwaway_database
-from wedsync.events.contract import split_body, validate_batch
-from wedsync.events.store import EventPartitions, store_batch
+from tests.integration.wedsync.test_event_store import ingest
+from tests.support import choose_partitioning, throwaway_database
 from wedsync.warehouse import apply_schema, connect
 from wedsync.warehouse.event_tables import MONTHS_AHEAD, next_month
 from wedsync.warehouse.partman import partman_manages_events
@@ -39,14 +37,8 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(params=PARTITIONING)
-def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    choose_partitioning(request.param, monkeypatch)
-    return str(request.param)
-
-
 @pytest.fixture
-def database_url(mode: str) -> Iterator[str]:
+def database_url(partitioning: str) -> Iterator[str]:
     with throwaway_database("wedsync_partitions") as url:
         with connect(url) as conn:
             apply_schema(conn)
@@ -69,16 +61,6 @@ def event(occurred_at: dt.datetime) -> dict[str, object]:
         "supplier_id": "sup_000001",
         "properties": {},
     }
-
-
-async def ingest(url: str, events: list[object]) -> tuple[int, int]:
-    """The API's ingest path: the months first, then the batch in one transaction."""
-    batch = validate_batch(split_body(orjson.dumps(events)))
-    async with await psycopg.AsyncConnection.connect(url) as conn:
-        await EventPartitions().ensure(conn, batch.events)
-        async with conn.transaction():
-            result = await store_batch(conn, batch.events, batch.rejected, "key_1")
-    return len(result.stored), result.duplicates
 
 
 def test_pg_partman_makes_the_coming_months_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -115,7 +97,9 @@ def test_without_pg_partman_the_months_are_hand_written_and_the_log_says_so(
     assert "not pg_partman: WEDSYNC_PG_PARTMAN=off" in caplog.text
 
 
-async def test_each_event_is_stored_once_in_its_own_month(mode: str, database_url: str) -> None:
+async def test_each_event_is_stored_once_in_its_own_month(
+    partitioning: str, database_url: str
+) -> None:
     events: list[object] = [event(LATE), event(EARLY), event(dt.datetime.now(dt.UTC))]
     assert await ingest(database_url, events) == (3, 0)
     assert await ingest(database_url, events) == (0, 3)  # a replay stores nothing twice
@@ -124,7 +108,7 @@ async def test_each_event_is_stored_once_in_its_own_month(mode: str, database_ur
             "select occurred_at, tableoid::regclass::text from raw.events order by 1"
         ).fetchall()
         managed = partman_manages_events(conn)
-    assert managed == (mode == "pg_partman")
+    assert managed == (partitioning == "pg_partman")
     suffix = "%Y_%m" if managed else "%Y%m"
     assert [partition for _, partition in rows] == [
         f"raw.events_p{moment:{suffix}}" for moment, _ in rows

@@ -12,6 +12,7 @@ Every cached read route goes through `cached_answer`, so they all behave alike:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import lru_cache
 
 import psycopg
 from fastapi import HTTPException, Request, Response, status
@@ -36,12 +37,40 @@ STALE_WARNING = '110 - "Response is Stale: the warehouse is unavailable"'
 
 def answer_headers(answer: CachedAnswer, cache_status: str, version: int) -> dict[str, str]:
     """The headers of a cached answer, on the full stack and the hot path alike."""
+    return _answer_headers(answer.etag, cache_status, version)
+
+
+def _answer_headers(etag: str, cache_status: str, version: int) -> dict[str, str]:
     return {
-        "ETag": answer.etag,
+        "ETag": etag,
         "X-Cache": cache_status,
         "X-Dataset-Version": str(version),
         "Cache-Control": "private, no-cache",
     }
+
+
+RawHeaders = tuple[tuple[bytes, bytes], ...]
+
+
+@lru_cache(maxsize=4096)
+def raw_answer_headers(
+    etag: str, cache_status: str, version: int, stale: bool, body_length: int | None
+) -> RawHeaders:
+    """`answer_headers` as ASGI sends them (lower-case, encoded), with the body's `Content-Type`
+    and `Content-Length` unless it is a 304 (`body_length` None), and `Warning` when stale.
+
+    Memoized: a worker sends the same few answers at one data version thousands of times, and
+    building and encoding their headers was a tenth of a hot read's own CPU.
+    """
+    headers = _answer_headers(etag, cache_status, version)
+    if stale:
+        headers["Warning"] = STALE_WARNING
+    if body_length is not None:
+        headers["Content-Type"] = "application/json"
+        headers["Content-Length"] = str(body_length)
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    )
 
 
 def _respond(request: Request, answer: CachedAnswer, cache_status: str, version: int) -> Response:

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl
 from starlette.types import Scope, Send
 
 from serving.analytics.marts import MartsNotBuilt
-from serving.api.answers import UNREADABLE, Compute, answer_headers, current_answer
+from serving.api.answers import UNREADABLE, Compute, RawHeaders, current_answer
 from serving.api.deps import CHARGED_STATE, ServingState, limit_for
 from serving.api.hot_reads import send_answer
 from serving.cache.learned_reads import LearnedRead
@@ -93,13 +93,12 @@ class DirectReads:
         read = route(state, principal, scope["query_string"])
         if read is None:
             return False
-        limited: dict[str, str] = {}
+        decision = None
         limit = limit_for(state, principal)
         if limit is not None:
             decision = await state.limiter.hit(principal.tenant, limit)
             if not decision.allowed:
                 return False  # the full stack refuses it (a refused request is not counted)
-            limited = decision.headers()
         query = f"{path}?{read.query}"
         try:
             answer, cache_status, version = await current_answer(
@@ -110,7 +109,7 @@ class DirectReads:
             # request is counted already.
             request_state = scope.setdefault("state", {})
             request_state[CHARGED_STATE] = principal
-            request_state[HEADERS_STATE] = limited
+            request_state[HEADERS_STATE] = {} if decision is None else decision.headers()
             return False
         state.reads.learn(
             principal,
@@ -118,9 +117,10 @@ class DirectReads:
             scope["query_string"],
             LearnedRead(route=path, dataset=read.dataset, query=query),
         )
-        headers = answer_headers(answer, cache_status, version)
-        headers.update(limited)
-        status = await send_answer(send, answer, headers, if_none_match)
+        rate_headers: RawHeaders = () if decision is None else decision.raw_headers()
+        status = await send_answer(
+            send, answer, cache_status, version, False, rate_headers, if_none_match
+        )
         self._accounting.metrics.direct_reads += 1
         self._accounting.record("GET", path, status, time.perf_counter() - started, principal)
         return True

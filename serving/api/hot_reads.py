@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from starlette.types import Scope, Send
 
-from serving.api.answers import STALE_WARNING, answer_headers
+from serving.api.answers import RawHeaders, raw_answer_headers
 from serving.api.deps import ServingState, limit_for
 from serving.cache.learned_reads import LearnedRead
 from serving.cache.responses import CachedAnswer
@@ -90,25 +90,21 @@ def _served_version(state: ServingState, dataset: str) -> tuple[int | None, bool
 
 
 async def send_answer(
-    send: Send, answer: CachedAnswer, headers: dict[str, str], if_none_match: str | None
+    send: Send,
+    answer: CachedAnswer,
+    cache_status: str,
+    version: int,
+    stale: bool,
+    rate_headers: RawHeaders,
+    if_none_match: str | None,
 ) -> int:
     """Send a cached answer (304 when `If-None-Match` matches its ETag); its status."""
     if if_none_match == answer.etag:
-        status, body = 304, b""
+        status, body, length = 304, b"", None
     else:
-        status, body = 200, answer.body
-        headers["Content-Type"] = "application/json"
-        headers["Content-Length"] = str(len(body))
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
-                for name, value in headers.items()
-            ],
-        }
-    )
+        status, body, length = 200, answer.body, len(answer.body)
+    headers = raw_answer_headers(answer.etag, cache_status, version, stale, length)
+    await send({"type": "http.response.start", "status": status, "headers": headers + rate_headers})
     await send({"type": "http.response.body", "body": body})
     return status
 
@@ -163,18 +159,16 @@ class HotReads:
                 return False
             return await self._new_reads(state, principal, scope, send, if_none_match, started)
         read, version, answer, stale = held
-        headers = answer_headers(answer, "hit", version)
-        if stale:
-            headers["Warning"] = STALE_WARNING
+        rate_headers: RawHeaders = ()
         limit = limit_for(state, principal)
         if limit is not None:
             decision = await state.limiter.hit(principal.tenant, limit)
             if not decision.allowed:
                 return False  # the full stack refuses it (a refused request is not counted)
-            headers.update(decision.headers())
+            rate_headers = decision.raw_headers()
         if not stale:
             state.last_versions[read.dataset] = version
-        status = await send_answer(send, answer, headers, if_none_match)
+        status = await send_answer(send, answer, "hit", version, stale, rate_headers, if_none_match)
         self._accounting.metrics.hot_reads += 1
         self._accounting.record("GET", read.route, status, time.perf_counter() - started, principal)
         return True

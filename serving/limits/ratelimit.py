@@ -148,6 +148,16 @@ class RateDecision:
             headers["Retry-After"] = str(max(1, self.reset_seconds))
         return headers
 
+    def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
+        """`headers()` of an admitted request as ASGI sends them, for the hot path, which sends
+        only those (written out: building and encoding the dict cost more than the rest of the
+        decision)."""
+        return (
+            (b"x-ratelimit-limit", b"%d" % self.limit),
+            (b"x-ratelimit-remaining", b"%d" % self.remaining),
+            (b"x-ratelimit-reset", b"%d" % self.reset_seconds),
+        )
+
 
 def _decision(allowed: bool, limit: int, count: int, reset_ms: float) -> RateDecision:
     return RateDecision(

@@ -49,7 +49,7 @@
     if (!response.ok) throw await failure(response);
     const answer = await response.json();
     sessionStorage.setItem(REFRESH_STORE, answer.refresh_token);
-    return { access: answer.access_token, refresh: answer.refresh_token,
+    return { access: answer.access_token, refresh: answer.refresh_token, role: answer.role,
              expiresAt: Date.now() + answer.expires_in * 1000 };
   }
 
@@ -231,11 +231,13 @@
   }
 
   async function loadAnalytics() {
+    // Only platform roles may read data quality: a supplier's dashboard does not ask (it would be 403).
+    const platform = session.token.role.startsWith("platform_");
     const [metrics, alerts, insights, quality] = await Promise.allSettled([
       getJson("/api/analytics/metrics"),
       getJson("/api/alerts/wedding-day"),
       getJson("/api/analytics/wedding-insights"),
-      getJson("/api/quality"),
+      platform ? getJson("/api/quality") : Promise.resolve(null),
     ]);
     const refused = [metrics, alerts, insights, quality]
       .find((r) => r.status === "rejected" && r.reason.status === 401);
@@ -255,10 +257,9 @@
     }
     renderAlerts(alerts);
     renderPipeline(insightsAnswer);
-    // Only platform keys may read data quality: a supplier's key gets 403 and the card stays hidden.
-    const platform = quality.status === "fulfilled" && quality.value !== null;
-    $("quality-card").hidden = !platform;
-    if (platform) renderQuality(quality.value);
+    const qualityShown = quality.status === "fulfilled" && quality.value !== null;
+    $("quality-card").hidden = !qualityShown;
+    if (qualityShown) renderQuality(quality.value);
     // Panels kept in their own files (market_panels.js) load with the same authenticated reader.
     document.dispatchEvent(new CustomEvent("wedsync:analytics-loaded", { detail: { getJson } }));
   }

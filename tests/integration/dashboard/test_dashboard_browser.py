@@ -226,6 +226,8 @@ def sign_in(page: Page, api: RunningApi, key: str) -> None:
 
 
 def test_supplier_signs_in_sees_its_numbers_and_a_live_enquiry(page: Page, api: RunningApi) -> None:
+    refused: list[str] = []
+    page.on("response", lambda r: refused.append(r.url) if r.status >= 400 else None)
     sign_in(page, api, api.keys[PHOTOGRAPHER])
 
     expect(page.locator("#account-name")).to_have_text(PHOTOGRAPHER)
@@ -251,8 +253,10 @@ def test_supplier_signs_in_sees_its_numbers_and_a_live_enquiry(page: Page, api: 
     expect(page.locator("#alerts li")).to_have_text(
         ["Wedding 2027-06-12 (tomorrow) · £1,800 outstanding · missing: guest_count"]
     )
-    # A supplier's key may not read data quality: the platform card stays hidden.
+    # A supplier's key may not read data quality: the platform card stays hidden, and the
+    # dashboard does not ask for it (nor for anything else its key may not read).
     expect(page.locator("#quality-card")).to_be_hidden()
+    assert refused == []
     assert page.evaluate("typeof Chart") == "function"  # the vendored Chart.js loaded
     # Signed in by token exchange: the tab keeps a refresh token, never the API key.
     stored = page.evaluate("JSON.stringify(sessionStorage)")

@@ -45,6 +45,7 @@ from benchmarks.api import (
     wrk_rate,
 )
 from wedsync.cluster import Cluster, ClusterPorts
+from wedsync.cluster.balancer import server_stats
 from wedsync.cluster.topology import API_REPLICAS
 from wedsync.settings import get_settings
 
@@ -101,6 +102,15 @@ class Pids:
     def cpu(self) -> tuple[float, float]:
         """CPU seconds so far of HAProxy and of the API processes together."""
         return process_tree_cpu(self.haproxy), sum(process_tree_cpu(pid) for pid in self.api)
+
+
+def server_connections(stats_port: int) -> tuple[int, int]:
+    """(connections HAProxy opened to the API processes, requests it sent on one it had) so
+    far: an opened connection is an `accept` and a new transport in an API process, which a
+    direct client's keep-alive connection pays once."""
+    opened = server_stats(stats_port, "api", "connect")
+    reused = server_stats(stats_port, "api", "reuse")
+    return sum(opened.values()), sum(reused.values())
 
 
 def shares(clients: int, parts: int) -> list[int]:
@@ -186,7 +196,14 @@ def main() -> None:
         figures: dict[str, list[float]] = {name: [] for name in FIGURES}
         cpu: dict[str, list[float]] = {name: [] for name in CPU_FIGURES}
         for run in range(1, args.runs + 1):
+            opened, reused = server_connections(cluster.ports.stats)
             rate, balancer, api = measured([lb], cached, args.clients, args.duration, pids)
+            opened, reused = (
+                after - before
+                for after, before in zip(
+                    server_connections(cluster.ports.stats), (opened, reused), strict=True
+                )
+            )
             figures["HAProxy"].append(rate)
             cpu["HAProxy"].append(balancer)
             cpu["API, through HAProxy"].append(api)
@@ -206,7 +223,8 @@ def main() -> None:
                 + ", ".join(f"{name} {rates[-1]:,.0f}" for name, rates in figures.items() if rates)
                 + " req/s; CPU per answer "
                 + ", ".join(f"{name} {costs[-1]:,.0f}" for name, costs in cpu.items())
-                + f" µs; load average {load_average()}",
+                + f" µs; HAProxy opened {opened:,} server connections and reused one"
+                f" {reused:,} times; load average {load_average()}",
                 flush=True,
             )
     finally:

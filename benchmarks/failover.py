@@ -314,6 +314,7 @@ def lag_figures(runs: list[LagSamples]) -> dict[str, list[float]]:
         "probe p50 ms": [percentile(r.probe_ms, 50) for r in runs],
         "probe p99 ms": [percentile(r.probe_ms, 99) for r in runs],
         "probe max ms": [max(r.probe_ms, default=float("nan")) for r in runs],
+        "received p99 ms": [percentile(r.received_ms, 99) for r in runs],
     }
 
 

@@ -6,7 +6,11 @@ nothing new is written. So beside it (sampled on the primary every 100 ms, with 
 distance `pg_current_wal_lsn() - replay_lsn`) a probe measures the lag as a reader of the
 replica meets it: it reads the primary's current WAL position, then polls the standby until
 `pg_last_wal_replay_lsn()` has reached it. That wait is how long everything written up to that
-moment took to become visible on the replica; it needs no feedback message and no table.
+moment took to become visible on the replica; it needs no feedback message and no table. The
+probe also notes when the standby had *received* (flushed) that position, so a slow probe says
+which side it waited on: the stream (WAL not there yet) or replay (there, not yet applied by the
+standby's one startup process). Checkpoints on each node during the window are counted too
+(their full-page images swell the WAL just after).
 Used by `benchmarks.failover` under the paced fault load and under the ingest benchmark's
 unpaced clients (`--load ingest`).
 """
@@ -37,7 +41,11 @@ select coalesce(extract(epoch from replay_lag), 0),
        coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)
 from pg_stat_replication
 """
-_REPLAYED = "select coalesce(pg_last_wal_replay_lsn() >= %s::pg_lsn, false)"
+_CAUGHT_UP = """
+select coalesce(pg_last_wal_receive_lsn() >= %(lsn)s::pg_lsn, false),
+       coalesce(pg_last_wal_replay_lsn() >= %(lsn)s::pg_lsn, false)
+"""
+_CHECKPOINTS = "select checkpoints_timed + checkpoints_req from pg_stat_bgwriter"
 
 T = TypeVar("T")
 
@@ -60,6 +68,10 @@ class LagSamples:
     lag_bytes: list[float] = field(default_factory=list)
     #: The probe: ms until the standby had replayed the primary's WAL position of that moment.
     probe_ms: list[float] = field(default_factory=list)
+    #: ms until the standby had received (flushed) it, of the same probes.
+    received_ms: list[float] = field(default_factory=list)
+    #: Checkpoints (restartpoints on the standby) during the window: (primary, standby).
+    checkpoints: tuple[int, int] = (0, 0)
 
     def summary(self) -> str:
         """p50 / p99 / max of each measure, on one line."""
@@ -71,7 +83,8 @@ class LagSamples:
             f" probe p50 {percentile(self.probe_ms, 50):.1f} ms"
             f" p99 {percentile(self.probe_ms, 99):.1f} ms"
             f" max {max(self.probe_ms, default=0):.1f} ms"
-            f" ({len(self.probe_ms)} probes)"
+            f" ({len(self.probe_ms)} probes; received p99 {percentile(self.received_ms, 99):.1f}"
+            f" ms); checkpoints primary {self.checkpoints[0]}, standby {self.checkpoints[1]}"
         )
 
 
@@ -104,13 +117,26 @@ def probe_replay(
             started = time.perf_counter()
             row = source.execute("select pg_current_wal_lsn()::text").fetchone()
             assert row is not None
+            received_at: float | None = None
             while time.perf_counter() - started < PROBE_LIMIT_SECONDS:
-                replayed = replica.execute(_REPLAYED, (row[0],)).fetchone()
-                if replayed is not None and replayed[0]:
+                caught_up = replica.execute(_CAUGHT_UP, {"lsn": row[0]}).fetchone()
+                assert caught_up is not None
+                if caught_up[0] and received_at is None:
+                    received_at = time.perf_counter()
+                if caught_up[1]:
                     break
                 time.sleep(PROBE_POLL_SECONDS)
-            into.probe_ms.append((time.perf_counter() - started) * 1000)
+            replayed_at = time.perf_counter()
+            into.probe_ms.append((replayed_at - started) * 1000)
+            into.received_ms.append(((received_at or replayed_at) - started) * 1000)
             time.sleep(SAMPLE_SECONDS)
+
+
+def checkpoints(ha: PostgresHA, node: int) -> int:
+    """Checkpoints (restartpoints, on a standby) `node` has made since it started."""
+    with psycopg.connect(_node_url(ha, node), autocommit=True) as conn:
+        row = conn.execute(_CHECKPOINTS).fetchone()
+    return int(row[0]) if row else 0
 
 
 async def sampled_during(ha: PostgresHA, work: Awaitable[T]) -> tuple[T, LagSamples]:
@@ -118,6 +144,7 @@ async def sampled_during(ha: PostgresHA, work: Awaitable[T]) -> tuple[T, LagSamp
     primary = await asyncio.to_thread(ha.leader)
     standby = next(node for node in NODES if node != primary)
     samples, stop = LagSamples(), threading.Event()
+    before = [await asyncio.to_thread(checkpoints, ha, node) for node in (primary, standby)]
     samplers = asyncio.gather(
         asyncio.to_thread(sample_lag, ha, primary, stop, samples),
         asyncio.to_thread(probe_replay, ha, primary, standby, stop, samples),
@@ -127,4 +154,6 @@ async def sampled_during(ha: PostgresHA, work: Awaitable[T]) -> tuple[T, LagSamp
     finally:
         stop.set()
         await samplers
+    after = [await asyncio.to_thread(checkpoints, ha, node) for node in (primary, standby)]
+    samples.checkpoints = (after[0] - before[0], after[1] - before[1])
     return result, samples

@@ -30,6 +30,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psutil
 import uvloop
 
 from benchmarks.api import (
@@ -45,6 +46,7 @@ from benchmarks.api import (
     wrk_rate,
 )
 from wedsync.cluster import Cluster, ClusterPorts
+from wedsync.cluster.balancer import server_stats
 from wedsync.cluster.topology import API_REPLICAS
 from wedsync.settings import get_settings
 
@@ -53,6 +55,9 @@ FIGURES = ("HAProxy", "direct", "wrk HAProxy", "wrk direct", "wrk 1 process")
 #: CPU per answer (µs) of the closed-loop runs: the balancer's, and the API processes' with it
 #: and without it.
 CPU_FIGURES = ("HAProxy", "API, through HAProxy", "API, direct")
+#: How often the API processes went to sleep (voluntary context switches) per answer: the
+#: fewer, the more requests each wake-up of their event loops served.
+SLEEP_FIGURES = ("through HAProxy", "direct")
 
 
 async def spread(ports: list[int], requests: list[bytes], clients: int, seconds: float) -> float:
@@ -78,17 +83,30 @@ async def answered_in(
     return answered, max(outcome.elapsed_s for outcome in outcomes)
 
 
+@dataclasses.dataclass(frozen=True)
+class Measured:
+    """One closed-loop run: CPU time, unlike req/s, is not stretched by what else the machine
+    runs; sleeps say how busy the API processes were kept."""
+
+    rate: float
+    #: HAProxy's CPU µs per answer.
+    balancer_us: float
+    #: The API processes' CPU µs per answer.
+    api_us: float
+    #: The API processes' voluntary context switches per answer.
+    api_sleeps: float
+
+
 def measured(
     ports: list[int], requests: list[bytes], clients: int, seconds: float, pids: Pids
-) -> tuple[float, float, float]:
-    """(req/s, HAProxy's CPU µs per answer, the API processes' CPU µs per answer) of one
-    closed-loop run: CPU time, unlike req/s, is not stretched by what else the machine runs."""
-    before = pids.cpu()
+) -> Measured:
+    """req/s and costs per answer of `clients` closed-loop clients on `ports`."""
+    before, slept = pids.cpu(), pids.sleeps()
     answered, elapsed = uvloop.run(answered_in(ports, requests, clients, seconds))
     balancer, api = (
         (after - start) / answered * 1e6 for after, start in zip(pids.cpu(), before, strict=True)
     )
-    return answered / elapsed, balancer, api
+    return Measured(answered / elapsed, balancer, api, (pids.sleeps() - slept) / answered)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +119,20 @@ class Pids:
     def cpu(self) -> tuple[float, float]:
         """CPU seconds so far of HAProxy and of the API processes together."""
         return process_tree_cpu(self.haproxy), sum(process_tree_cpu(pid) for pid in self.api)
+
+    def sleeps(self) -> int:
+        """Voluntary context switches so far of the API processes: each is a wait in
+        `epoll_wait` with nothing to do, then a wake-up to serve what arrived."""
+        return sum(psutil.Process(pid).num_ctx_switches().voluntary for pid in self.api)
+
+
+def server_connections(stats_port: int) -> tuple[int, int]:
+    """(connections HAProxy opened to the API processes, requests it sent on one it had) so
+    far: an opened connection is an `accept` and a new transport in an API process, which a
+    direct client's keep-alive connection pays once."""
+    opened = server_stats(stats_port, "api", "connect")
+    reused = server_stats(stats_port, "api", "reuse")
+    return sum(opened.values()), sum(reused.values())
 
 
 def shares(clients: int, parts: int) -> list[int]:
@@ -185,14 +217,24 @@ def main() -> None:
         )
         figures: dict[str, list[float]] = {name: [] for name in FIGURES}
         cpu: dict[str, list[float]] = {name: [] for name in CPU_FIGURES}
+        sleeps: dict[str, list[float]] = {name: [] for name in SLEEP_FIGURES}
         for run in range(1, args.runs + 1):
-            rate, balancer, api = measured([lb], cached, args.clients, args.duration, pids)
-            figures["HAProxy"].append(rate)
-            cpu["HAProxy"].append(balancer)
-            cpu["API, through HAProxy"].append(api)
-            rate, _, api = measured(direct_ports, cached, args.clients, args.duration, pids)
-            figures["direct"].append(rate)
-            cpu["API, direct"].append(api)
+            opened, reused = server_connections(cluster.ports.stats)
+            via_haproxy = measured([lb], cached, args.clients, args.duration, pids)
+            opened, reused = (
+                after - before
+                for after, before in zip(
+                    server_connections(cluster.ports.stats), (opened, reused), strict=True
+                )
+            )
+            to_processes = measured(direct_ports, cached, args.clients, args.duration, pids)
+            figures["HAProxy"].append(via_haproxy.rate)
+            figures["direct"].append(to_processes.rate)
+            cpu["HAProxy"].append(via_haproxy.balancer_us)
+            cpu["API, through HAProxy"].append(via_haproxy.api_us)
+            cpu["API, direct"].append(to_processes.api_us)
+            sleeps["through HAProxy"].append(via_haproxy.api_sleeps)
+            sleeps["direct"].append(to_processes.api_sleeps)
             if with_wrk:
                 figures["wrk HAProxy"].append(wrk_spread([lb], key, args.clients, args.duration))
                 figures["wrk direct"].append(
@@ -206,7 +248,10 @@ def main() -> None:
                 + ", ".join(f"{name} {rates[-1]:,.0f}" for name, rates in figures.items() if rates)
                 + " req/s; CPU per answer "
                 + ", ".join(f"{name} {costs[-1]:,.0f}" for name, costs in cpu.items())
-                + f" µs; load average {load_average()}",
+                + " µs; API sleeps per answer "
+                + ", ".join(f"{name} {counts[-1]:.2f}" for name, counts in sleeps.items())
+                + f"; HAProxy opened {opened:,} server connections and reused one"
+                f" {reused:,} times; load average {load_average()}",
                 flush=True,
             )
     finally:
@@ -222,6 +267,11 @@ def main() -> None:
         print("wrk not installed (make bench-tools): no cross-check")
     for name, costs in cpu.items():
         print(f"CPU per answer, {name:21} {describe(costs, 'µs')}")
+    for name, counts in sleeps.items():
+        print(
+            f"API sleeps per answer, {name:15} min {min(counts):.2f}"
+            f"  median {statistics.median(counts):.2f}  max {max(counts):.2f}"
+        )
     middle = {name: statistics.median(costs) for name, costs in cpu.items()}
     ceiling = middle["API, direct"] / (middle["HAProxy"] + middle["API, through HAProxy"])
     print(

@@ -15,7 +15,13 @@ SIGKILLed, and measured:
     rewinds it with pg_rewind), ingest still running.
 Each run kills whichever node leads, so run 2 kills the node run 1 promoted.
 
+`--load ingest` measures the lag alone, at the ingest benchmark's load: its unpaced clients
+(`benchmarks.ingest`: 16 clients posting 1,000-event batches back to back, every 50th sent
+twice) through the same API, no kill; each run also checks that every acknowledged event is
+stored once. Both loads sample `replay_lag` and probe the replica (`benchmarks.replica_lag`).
+
     python -m benchmarks.failover --runs 3 --lag-seconds 20
+    python -m benchmarks.failover --runs 3 --lag-seconds 20 --load ingest
 """
 
 from __future__ import annotations
@@ -25,7 +31,6 @@ import asyncio
 import socket
 import statistics
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,7 +41,8 @@ import psycopg
 
 from benchmarks.fault_load import BATCH_EVENTS, Load
 from benchmarks.fault_servers import ApiServer, PrivateRedis
-from benchmarks.ingest import check_postgres
+from benchmarks.ingest import Tally, check_postgres, drive, make_batch
+from benchmarks.replica_lag import LagSamples, percentile, sampled_during
 from serving.security.tenancy import apply_tenancy
 from wedsync.api_keys import create_api_key
 from wedsync.cluster import ClusterPorts
@@ -46,18 +52,16 @@ from wedsync.warehouse import apply_schema, connect, ensure_database
 DATABASE = "wedsync_failover"
 STEADY_LIMIT_SECONDS = 60.0
 LAG_SECONDS = 6.0
-SAMPLING_LIMIT_SECONDS = 300.0
 SAMPLE_SECONDS = 0.1
 FAILOVER_LIMIT_SECONDS = 60.0
 AFTER_FAILOVER_SECONDS = 3.0
 REJOIN_LIMIT_SECONDS = 120.0
 INGEST_CLIENTS = 4
-
-_REPLICATION = """
-select coalesce(extract(epoch from replay_lag), 0),
-       coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)
-from pg_stat_replication
-"""
+#: The ingest benchmark's defaults (`benchmarks/ingest.py`), for `--load ingest`.
+UNPACED_CLIENTS = 16
+UNPACED_BATCH_EVENTS = 1000
+UNPACED_SUPPLIERS = 600
+UNPACED_REPLAY_EVERY = 50
 
 
 @dataclass
@@ -75,8 +79,7 @@ class FailoverFigures:
     lost: int
     doubled: int
     rejoin_seconds: float
-    lag_ms: list[float] = field(default_factory=list)
-    lag_bytes: list[float] = field(default_factory=list)
+    lag: LagSamples = field(default_factory=LagSamples)
     #: Events acknowledged per second while the lag was sampled (the load it was measured at).
     events_per_second: float = 0.0
 
@@ -88,21 +91,11 @@ class FailoverFigures:
             f"  acked {self.acknowledged:,}"
             f" ({self.acknowledged_after_kill:,} after the kill,"
             f" {self.acknowledged_after_failover:,} after the failover)  lost {self.lost}"
-            f"  doubled {self.doubled}  replica lag p50 {percentile(self.lag_ms, 50):.1f} ms"
-            f" p99 {percentile(self.lag_ms, 99):.1f} ms max {max(self.lag_ms, default=0):.1f} ms"
-            f" (p99 {percentile(self.lag_bytes, 99) / 1024:.0f} KiB behind,"
-            f" {len(self.lag_ms)} samples at {self.events_per_second:,.0f} events/s)"
+            f"  doubled {self.doubled}  {self.lag.summary()}"
+            f" at {self.events_per_second:,.0f} events/s"
             f"  killed node back as standby {self.rejoin_seconds:.1f} s"
             " after the kill"
         )
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The `p`th percentile (nearest rank); NaN for no values."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
 @dataclass(frozen=True)
@@ -158,21 +151,6 @@ def failover_rig(ports: PostgresHAPorts) -> Iterator[FailoverRig]:
         ha.destroy()
 
 
-def sample_lag(ha: PostgresHA, node: int, stop: threading.Event) -> tuple[list[float], list[float]]:
-    """Sample the standby's replay lag (ms) and distance (bytes) on `node` until `stop`."""
-    lag_ms: list[float] = []
-    lag_bytes: list[float] = []
-    url = ha.url("postgres", port=ha.ports.postgres(node))
-    with psycopg.connect(url, autocommit=True) as conn:
-        deadline = time.monotonic() + SAMPLING_LIMIT_SECONDS
-        while not stop.is_set() and time.monotonic() < deadline:
-            for seconds, distance in conn.execute(_REPLICATION).fetchall():
-                lag_ms.append(float(seconds) * 1000)
-                lag_bytes.append(float(distance))
-            time.sleep(SAMPLE_SECONDS)
-    return lag_ms, lag_bytes
-
-
 def routed_to_new_primary(ha: PostgresHA, old_port: int) -> bool:
     """Whether HAProxy's write port now reaches a writable node other than the killed one."""
     try:
@@ -197,12 +175,8 @@ async def _kill_under_ingest(rig: FailoverRig, lag_seconds: float) -> FailoverFi
                 break
             await asyncio.sleep(SAMPLE_SECONDS)
         victim = rig.ha.leader()
-        stop_sampling = threading.Event()
-        sampler = asyncio.create_task(asyncio.to_thread(sample_lag, rig.ha, victim, stop_sampling))
         acked_before_lag = len(load.seen.acked_batches)
-        await asyncio.sleep(lag_seconds)
-        stop_sampling.set()
-        lag_ms, lag_bytes = await sampler
+        _, lag = await sampled_during(rig.ha, asyncio.sleep(lag_seconds))
         load_rate = (len(load.seen.acked_batches) - acked_before_lag) * BATCH_EVENTS / lag_seconds
 
         acked_before = len(load.seen.acked_batches)
@@ -251,8 +225,7 @@ async def _kill_under_ingest(rig: FailoverRig, lag_seconds: float) -> FailoverFi
         lost=check.lost,
         doubled=check.doubled,
         rejoin_seconds=rejoin,
-        lag_ms=lag_ms,
-        lag_bytes=lag_bytes,
+        lag=lag,
         events_per_second=load_rate,
     )
 
@@ -277,30 +250,123 @@ def kill_primary_under_ingest(
     return asyncio.run(_kill_under_ingest(rig, lag_seconds))
 
 
+@dataclass
+class IngestLag:
+    """The replica's lag while the ingest benchmark's unpaced clients wrote through the API."""
+
+    lag: LagSamples
+    tally: Tally
+    seconds: float
+    lost: int
+    doubled: int
+
+    @property
+    def events_per_second(self) -> float:
+        """Events acknowledged (and stored: duplicates left out) per second."""
+        return self.tally.accepted / self.seconds
+
+    def line(self) -> str:
+        """The figures on one line (what `main` prints)."""
+        return (
+            f"{self.tally.accepted:,} events in {self.seconds:.1f} s"
+            f" ({self.events_per_second:,.0f} events/s, HTTP errors {self.tally.errors})"
+            f"  lost {self.lost}  doubled {self.doubled}  {self.lag.summary()}"
+        )
+
+
+def lag_under_ingest(rig: FailoverRig, seconds: float, target: float) -> IngestLag:
+    """The replica's lag while `UNPACED_CLIENTS` of the ingest benchmark post for `seconds`.
+
+    Batches are made beforehand for `target` events/s (as the ingest benchmark does, so making
+    them takes no CPU from the servers); the clients stop early if they run out.
+    """
+    needed = int(target * seconds / UNPACED_BATCH_EVENTS) + UNPACED_CLIENTS
+    batches = [make_batch(UNPACED_BATCH_EVENTS, UNPACED_SUPPLIERS, i) for i in range(needed)]
+    clients = drive(
+        rig.api.base_url,
+        rig.platform_key,
+        batches,
+        UNPACED_CLIENTS,
+        seconds,
+        UNPACED_REPLAY_EVERY,
+    )
+    (tally, elapsed), lag = asyncio.run(sampled_during(rig.ha, clients))
+    acked_ids = [event_id for i in sorted(tally.acked_batches) for event_id in batches[i].event_ids]
+    check = check_postgres(rig.database_url, acked_ids)
+    return IngestLag(lag, tally, elapsed, check.lost, check.doubled)
+
+
+def summarise(figures: dict[str, list[float]]) -> None:
+    """min / median / max of each figure over the runs."""
+    for name, values in figures.items():
+        print(
+            f"{name:<16} min {min(values):9.1f}  median {statistics.median(values):9.1f}"
+            f"  max {max(values):9.1f}"
+        )
+
+
+def lag_figures(runs: list[LagSamples]) -> dict[str, list[float]]:
+    """p50 / p99 / max of `replay_lag` and of the probe, per run."""
+    return {
+        "lag p50 ms": [percentile(r.lag_ms, 50) for r in runs],
+        "lag p99 ms": [percentile(r.lag_ms, 99) for r in runs],
+        "lag max ms": [max(r.lag_ms, default=float("nan")) for r in runs],
+        "probe p50 ms": [percentile(r.probe_ms, 50) for r in runs],
+        "probe p99 ms": [percentile(r.probe_ms, 99) for r in runs],
+        "probe max ms": [max(r.probe_ms, default=float("nan")) for r in runs],
+        "received p99 ms": [percentile(r.received_ms, 99) for r in runs],
+    }
+
+
 def main() -> None:
-    """Bring the rig up once, kill the primary `--runs` times, print each run and a summary."""
+    """Bring the rig up once, run `--runs` times (a kill, or the lag under unpaced ingest),
+    print each run and a summary."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--lag-seconds", type=float, default=20.0, help="how long the lag is sampled before a kill"
+        "--lag-seconds", type=float, default=20.0, help="how long the lag is sampled in each run"
+    )
+    parser.add_argument(
+        "--load",
+        choices=("paced", "ingest"),
+        default="paced",
+        help="paced: the fault suite's clients, then a kill; ingest: the ingest benchmark's"
+        " unpaced clients, the lag only",
+    )
+    parser.add_argument(
+        "--target", type=float, default=50_000, help="events/s to make batches for (--load ingest)"
     )
     args = parser.parse_args()
-    runs = []
     ports = PostgresHAPorts.of(ClusterPorts.from_env())
+    if args.load == "ingest":
+        ingest_runs = []
+        with failover_rig(ports) as rig:
+            for run in range(1, args.runs + 1):
+                ingest_runs.append(lag_under_ingest(rig, args.lag_seconds, args.target))
+                print(f"run {run}: {ingest_runs[-1].line()}", flush=True)
+        summarise(
+            {
+                **lag_figures([r.lag for r in ingest_runs]),
+                "events/s": [r.events_per_second for r in ingest_runs],
+            }
+        )
+        print(
+            f"lost {sum(r.lost for r in ingest_runs)}"
+            f"  doubled {sum(r.doubled for r in ingest_runs)} (target: lag p99 < 1 s)"
+        )
+        return
+    runs = []
     with failover_rig(ports) as rig:
         for run in range(1, args.runs + 1):
             runs.append(kill_primary_under_ingest(rig, args.lag_seconds))
             print(f"run {run}: {runs[-1].line()}", flush=True)
-    for name, values in (
-        ("failover s", [r.failover_seconds for r in runs]),
-        ("ingest gap s", [r.ingest_gap_seconds for r in runs]),
-        ("lag p50 ms", [percentile(r.lag_ms, 50) for r in runs]),
-        ("lag p99 ms", [percentile(r.lag_ms, 99) for r in runs]),
-    ):
-        print(
-            f"{name:<13} min {min(values):7.1f}  median {statistics.median(values):7.1f}"
-            f"  max {max(values):7.1f}"
-        )
+    summarise(
+        {
+            "failover s": [r.failover_seconds for r in runs],
+            "ingest gap s": [r.ingest_gap_seconds for r in runs],
+            **lag_figures([r.lag for r in runs]),
+        }
+    )
     print(
         f"lost {sum(r.lost for r in runs)}  doubled {sum(r.doubled for r in runs)}"
         " (targets: failover <= 30 s, 0 lost, 0 doubled, lag p99 < 1 s)"

@@ -107,22 +107,30 @@ async def client_loop(
             tally.rejected += len(answer["rejected"])
 
 
-async def drive(args: argparse.Namespace, key: str, batches: list[Batch]) -> tuple[Tally, float]:
-    """Run the clients for the configured duration; return their tally and the elapsed seconds."""
+async def drive(
+    base_url: str,
+    key: str,
+    batches: list[Batch],
+    clients: int,
+    seconds: float,
+    replay_every: int,
+) -> tuple[Tally, float]:
+    """Run `clients` unpaced clients on the API at `base_url` for `seconds` (or until `batches`
+    run out); return their tally and the elapsed seconds. The failover benchmark drives the
+    replicated warehouse's API with these same clients (`--load ingest`)."""
     tally, next_index = Tally(), count()
-    limits = httpx.Limits(max_connections=args.clients)
     async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{args.port}",
+        base_url=base_url,
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        limits=limits,
+        limits=httpx.Limits(max_connections=clients),
         timeout=60,
     ) as client:
         started = time.perf_counter()
-        deadline = started + args.duration
+        deadline = started + seconds
         await asyncio.gather(
             *(
-                client_loop(client, batches, next_index, deadline, args.replay_every, tally)
-                for _ in range(args.clients)
+                client_loop(client, batches, next_index, deadline, replay_every, tally)
+                for _ in range(clients)
             )
         )
         return tally, time.perf_counter() - started
@@ -195,7 +203,16 @@ def main() -> None:
     )
     try:
         wait_until_ready(args.port, server)
-        tally, elapsed = asyncio.run(drive(args, key, batches))
+        tally, elapsed = asyncio.run(
+            drive(
+                f"http://127.0.0.1:{args.port}",
+                key,
+                batches,
+                args.clients,
+                args.duration,
+                args.replay_every,
+            )
+        )
     finally:
         stop(server)
 

@@ -167,6 +167,8 @@ def test_sigkilling_the_primary_under_ingest_fails_over_and_loses_no_acknowledge
     assert figures.lost == 0, figures.line()
     assert figures.doubled == 0, figures.line()
     # The lag was sampled from a streaming synchronous standby, under load.
-    assert figures.lag_ms, "no replication row on the primary while ingesting"
+    assert figures.lag.lag_ms, "no replication row on the primary while ingesting"
+    # The probe saw the standby replay the primary's WAL position, sample after sample.
+    assert figures.lag.probe_ms, "the replay probe took no sample"
     # Patroni rewound the killed node and made it the new primary's synchronous standby.
     assert figures.rejoin_seconds != float("inf"), figures.line()

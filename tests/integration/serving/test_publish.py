@@ -68,6 +68,30 @@ def test_a_changed_mart_is_recreated_and_a_view_on_it_stops_the_publish(
         assert read_dataset_version(conn, ANALYTICS_DATASET) == version
 
 
+def test_the_served_copy_has_the_builds_indexes(warehouse_url: str) -> None:
+    indexes = (
+        "select substring(indexdef from ' USING (.*)$') from pg_indexes "
+        "where schemaname = %s and tablename = 'vendor_performance' order by 1"
+    )
+    with connect(warehouse_url) as conn:
+        conn.execute(MARTS_DDL)
+        conn.execute("create index on marts.vendor_performance (supplier_id, month)")
+        conn.commit()
+        publish_build(conn)
+        built = conn.execute(indexes, ("marts",)).fetchall()
+        assert built == [("btree (supplier_id, month)",)]
+        assert conn.execute(indexes, ("served",)).fetchall() == built
+        # A later build indexes differently (dbt's config changed): the next publish follows.
+        conn.execute("create index on marts.vendor_performance (month)")
+        conn.commit()
+        publish_build(conn)
+        assert conn.execute(indexes, ("served",)).fetchall() == [
+            ("btree (month)",),
+            ("btree (supplier_id, month)",),
+        ]
+        assert conn.execute(_ENQUIRIES).fetchone() == (82,)
+
+
 def test_the_api_role_reads_the_published_copy_only_in_its_scope(warehouse_url: str) -> None:
     with connect(warehouse_url) as conn:
         conn.execute(MARTS_DDL)

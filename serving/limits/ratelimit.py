@@ -128,6 +128,11 @@ def window_key(name: str) -> str:
     return hash_tagged(KEY_PREFIX, tenant, f"{colon}{bucket}")
 
 
+#: The headers every rate-limited answer carries, as written and as ASGI sends them.
+_RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+_RAW_RATE_HEADERS = tuple(name.lower().encode("latin-1") for name in _RATE_HEADERS)
+
+
 @dataclass(frozen=True)
 class RateDecision:
     """Whether a request may go ahead, and what the `X-RateLimit-*` headers tell the client."""
@@ -137,26 +142,21 @@ class RateDecision:
     remaining: int
     reset_seconds: int
 
+    def _values(self) -> tuple[int, int, int]:
+        return (self.limit, self.remaining, self.reset_seconds)
+
     def headers(self) -> dict[str, str]:
         """`X-RateLimit-Limit/Remaining/Reset`, and `Retry-After` when refused."""
-        headers = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset_seconds),
-        }
+        headers = dict(zip(_RATE_HEADERS, map(str, self._values()), strict=True))
         if not self.allowed:
             headers["Retry-After"] = str(max(1, self.reset_seconds))
         return headers
 
     def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
         """`headers()` of an admitted request as ASGI sends them, for the hot path, which sends
-        only those (written out: building and encoding the dict cost more than the rest of the
-        decision)."""
-        return (
-            (b"x-ratelimit-limit", b"%d" % self.limit),
-            (b"x-ratelimit-remaining", b"%d" % self.remaining),
-            (b"x-ratelimit-reset", b"%d" % self.reset_seconds),
-        )
+        only those (the names encoded once: building and encoding a dict per request cost more
+        than the rest of the decision)."""
+        return tuple(zip(_RAW_RATE_HEADERS, (b"%d" % v for v in self._values()), strict=True))
 
 
 def _decision(allowed: bool, limit: int, count: int, reset_ms: float) -> RateDecision:

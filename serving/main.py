@@ -146,6 +146,10 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             connections=ConnectionCaps(client, config.workers),
             replica_pool=replica_pool,
         )
+        # The breaker closes only once the listeners are back: cached reads keep answering from
+        # the versions they last served until the pushed versions are current again.
+        pool.breaker.add_recovery(state.versions.reconnected)
+        pool.breaker.add_recovery(state.revocations.reconnected)
         app.state.serving = current["state"] = state
         app.state.request_metrics = request_metrics
         background = [

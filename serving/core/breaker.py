@@ -7,9 +7,10 @@ listener losing its connection, a probe after a pool timeout) opens the breaker;
 `check` raises `WarehouseUnavailable` at once, so cached reads are answered stale in
 milliseconds and uncached reads and ingest get `503` with `Retry-After` straight away.
 
-One probe task per worker reconnects every `PROBE_SECONDS`; when Postgres answers, the pool's
-idle connections are checked (those the outage broke are replaced) and the breaker closes:
-recovery needs no restart.
+One probe task per worker reconnects every `PROBE_SECONDS`; when Postgres answers, the
+recovery hooks run (the pool's idle connections are checked, those the outage broke replaced;
+the notice listeners reconnect) and only then the breaker closes: recovery needs no restart,
+and no request meets a pool or a listener still coming back.
 """
 
 from __future__ import annotations
@@ -63,11 +64,15 @@ class WarehouseBreaker:
     ) -> None:
         self._conninfo = conninfo
         self._probe_seconds = probe_seconds
-        self._on_recovery = on_recovery
+        self._on_recovery = [on_recovery] if on_recovery is not None else []
         self._opened_at: float | None = None
         self.reason: str | None = None
         self.outages = 0
         self._probe: asyncio.Task[None] | None = None
+
+    def add_recovery(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Await `hook` too when Postgres answers again, before the breaker closes."""
+        self._on_recovery.append(hook)
 
     @property
     def is_open(self) -> bool:
@@ -124,15 +129,18 @@ class WarehouseBreaker:
             return False
         return True
 
+    async def _recover(self) -> None:
+        for hook in self._on_recovery:
+            await hook()
+
     async def _probe_once(self) -> None:
         if not await self._answers():
             self._probe = None
             self.trip(self.reason or "probe failed")
             return
-        if self._on_recovery is not None:
-            # Back already (a quick restart): connections the restart broke are replaced now,
-            # before a request is handed one.
-            await self._on_recovery()
+        # Back already (a quick restart): connections the restart broke are replaced now,
+        # before a request is handed one.
+        await self._recover()
         if self._opened_at is not None:
             # A request tripped the breaker while this probe ran, and found a probe running
             # (this one, which never closes it): probe on until Postgres answers. Without
@@ -145,8 +153,7 @@ class WarehouseBreaker:
             await asyncio.sleep(self._probe_seconds)
             if await self._answers():
                 break
-        if self._on_recovery is not None:
-            await self._on_recovery()
+        await self._recover()
         down_for = self.open_seconds or 0.0
         self._opened_at = None
         self.reason = None

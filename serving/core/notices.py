@@ -4,12 +4,14 @@ The data versions (`serving.cache.versions`) and key revocations (`serving.secur
 are both pushed this way: a trigger or the revoking transaction NOTIFYs, and each worker's
 listener applies the notice as it commits. A subclass reads its starting state in `listening`
 (after LISTEN, so no change can fall between the read and the first notice) and applies each
-notice in `notified`. While the connection is down `live` is False.
+notice in `notified`. While the connection is down `live` is False; `reconnected` brings it
+back at once when the warehouse breaker sees Postgres answer again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -21,6 +23,8 @@ from serving.core.background import raise_if_cancelled
 logger = logging.getLogger(__name__)
 
 RECONNECT_SECONDS = 1.0
+#: How long a recovering warehouse waits for a listener to be live again (`reconnected`).
+RECONNECTED_WAIT_SECONDS = 1.0
 
 # A silently dead network would leave LISTEN waiting forever; TCP keepalives notice it.
 _KEEPALIVES = {
@@ -41,6 +45,8 @@ class NoticeListener:
         # Told when a live listener loses Postgres: it is often the first to see an outage.
         self._on_lost = on_lost
         self.live = False
+        self._wake = asyncio.Event()
+        self._live = asyncio.Event()
 
     async def listening(self, conn: psycopg.AsyncConnection) -> None:
         """Read the state the notices will change (called once per connection, after LISTEN)."""
@@ -55,6 +61,7 @@ class NoticeListener:
             await conn.execute(sql.SQL("listen {}").format(sql.Identifier(self.channel)))
             await self.listening(conn)
             self.live = True
+            self._live.set()
             async for notice in conn.notifies():
                 self.notified(notice.payload)
 
@@ -69,5 +76,20 @@ class NoticeListener:
                     self._on_lost(f"the {self.channel} listener lost Postgres: {error}")
             finally:
                 self.live = False
+                self._live.clear()
             raise_if_cancelled()
-            await asyncio.sleep(RECONNECT_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), RECONNECT_SECONDS)
+            self._wake.clear()
+
+    async def reconnected(self) -> None:
+        """Reconnect now rather than at the next retry, and wait (at most
+        `RECONNECTED_WAIT_SECONDS`) until listening again.
+
+        The warehouse breaker awaits this before it closes (issue 16): until the listener is
+        back the data versions are unknown, and every cached read would go down the full
+        stack to a pool still refilling after the restart, a stall of a few hundred ms.
+        """
+        self._wake.set()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._live.wait(), RECONNECTED_WAIT_SECONDS)

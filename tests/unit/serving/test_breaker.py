@@ -88,3 +88,39 @@ def test_a_trip_while_a_suspicion_is_being_probed_still_ends_with_the_breaker_cl
         return still_open
 
     assert asyncio.run(scenario()) is False
+
+
+def test_the_breaker_stays_open_until_every_recovery_hook_is_done() -> None:
+    # Issue 16: closing before the version listener was back sent every cached read down the
+    # full stack to a pool still refilling (reads of ~270 ms at the moment of recovery).
+    async def scenario() -> tuple[bool, bool, list[str]]:
+        order: list[str] = []
+        listener_back = asyncio.Event()
+
+        async def refill_pool() -> None:
+            order.append("pool")
+
+        async def listener_reconnected() -> None:
+            await listener_back.wait()
+            order.append("listener")
+
+        breaker = GatedBreaker()
+        breaker.add_recovery(refill_pool)
+        breaker.add_recovery(listener_reconnected)
+        breaker.trip("server closed the connection unexpectedly")
+        breaker.gate.set()
+        for _ in range(20):  # Postgres answers; the pool is refilled; the listener is not back
+            await asyncio.sleep(0.01)
+        open_while_listener_away = breaker.is_open
+        listener_back.set()
+        for _ in range(200):
+            if not breaker.is_open:
+                break
+            await asyncio.sleep(0.01)
+        closed = not breaker.is_open
+        await breaker.stop()
+        return open_while_listener_away, closed, order
+
+    open_while_listener_away, closed, order = asyncio.run(scenario())
+    assert open_while_listener_away and closed
+    assert order == ["pool", "listener"]

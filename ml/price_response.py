@@ -138,86 +138,180 @@ class PriceResponse:
     supplier_terms: SupplierTerms
     price_centre: float  # the pooled price effect's mean over the settled enquiries
 
-    def _logits(
-        self, rows: pd.DataFrame, price_factors: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """(draws, rows) pooled logits and centred price effects, each draw's prices x its
-        own `price_factors` entry (only the price-fit spline moves with the price)."""
-        preprocess = self.pipeline.named_steps["preprocess"]
-        design = preprocess.transform(rows[list(INPUTS)])
-        price = _price_columns(self.pipeline)
-        slopes = self.coefficient_draws[:, 1:][:, price]
-        ratio = rows["budget_to_price_ratio"].to_numpy(dtype=float)
-        shifted = (ratio[None, :] / np.asarray(price_factors)[:, None]).ravel()
-        splines = preprocess.named_transformers_["price_fit"].transform(
-            pd.DataFrame({"budget_to_price_ratio": shifted})
+    def price_splines(self, ratio: np.ndarray) -> np.ndarray:
+        """The price-fit spline's columns for each budget-to-price ratio in `ratio` (any
+        shape; the columns are added as the last axis)."""
+        splines = (
+            self.pipeline.named_steps["preprocess"]
+            .named_transformers_["price_fit"]
+            .transform(pd.DataFrame({"budget_to_price_ratio": ratio.ravel()}))
         )
-        effect = np.einsum("dk,dnk->dn", slopes, splines.reshape(len(slopes), len(rows), -1))
-        logits = (
-            self.coefficient_draws[:, :1]
-            + self.coefficient_draws[:, 1:] @ design.T
-            - slopes @ design[:, price].T
-            + effect
-        )
-        return logits, effect - self.price_centre
-
-    def _point(self, rows: pd.DataFrame, price_factor: float) -> float:
-        """The mean probability over `rows` at the fitted coefficients and supplier means."""
-        logit, effect = _pooled_logit(self.pipeline, rows, price_factor)
-        terms = np.array([self.supplier_terms.mean(s) for s in rows["supplier_id"].astype(str)])
-        logit = logit + terms[:, 0] + terms[:, 1] * (effect - self.price_centre)
-        return float((1.0 / (1.0 + np.exp(-logit))).mean())
+        return splines.reshape(*ratio.shape, -1)
 
     def price_factor(self, usual: str, other: str) -> float:
         """How much a supplier's price is multiplied by moving from `usual` to `other`."""
         return self.band_prices[other] / self.band_prices[usual]
 
-    def price_factor_draws(self, usual: str, other: str, rng: np.random.Generator) -> np.ndarray:
-        """Draws of the factor: each band's typical price is a median of few suppliers'
-        prices (a handful per vendor type at a small scale), so the ratio is uncertain."""
+    def price_factor_draws(
+        self, usual: str, other: str, standard_normals: np.ndarray
+    ) -> np.ndarray:
+        """Draws of the factor (one per entry of `standard_normals`): each band's typical price
+        is a median of few suppliers' prices (a handful per vendor type at a small scale), so
+        the ratio is uncertain."""
         spread = np.hypot(self.band_price_errors[usual], self.band_price_errors[other])
-        return self.price_factor(usual, other) * np.exp(rng.normal(0.0, spread, COEFFICIENT_DRAWS))
+        return self.price_factor(usual, other) * np.exp(spread * standard_normals)
+
+    def designed(self, enquiries: pd.DataFrame) -> DesignedRows:
+        """The usable ones of `enquiries` with their design under this response. Price advice
+        designs a vendor type's enquiries once and takes each segment month's from them: a
+        design per segment month (some 1,300 per build) cost more than all the draws."""
+        rows = _usable(enquiries)
+        design = self.pipeline.named_steps["preprocess"].transform(rows[list(INPUTS)])
+        return DesignedRows(rows, design)
 
     def change(self, rows: pd.DataFrame, usual: str, other: str) -> BandChange:
-        """The mean conversion change over `rows` (the usual band's enquiries) had their
-        suppliers been in `other`, with its 95% interval, and the revenue-per-enquiry change
-        relative to the usual booking value (conversion there x price factor - conversion now).
+        """`changes` for one neighbouring band."""
+        return self.changes(self.designed(rows), usual, [other])[0]
 
-        The draws carry the pooled coefficients' uncertainty and each row's supplier's own
+    def changes(self, rows: DesignedRows, usual: str, others: list[str]) -> list[BandChange]:
+        """Per band in `others`: the mean conversion change over `rows` (the usual band's
+        enquiries) had their suppliers been in that band, with its 95% interval, and the
+        revenue-per-enquiry change relative to the usual booking value (conversion there x
+        price factor - conversion now).
+
+        The draws carry the pooled coefficients' uncertainty, each row's supplier's own
         (level, slope) uncertainty, drawn once per supplier so that its enquiries move
-        together: the change is about these suppliers, not an average one.
+        together (the change is about these suppliers, not an average one), and the price
+        factor's.
         """
-        rows = _usable(rows)
-        factor = self.price_factor(usual, other)
+        segment = RepricedRows.of(self, rows)
+        now, point_now = segment.conversion_now(), segment.point_now()
+        changes = []
+        for other in others:
+            factor = self.price_factor(usual, other)
+            factors = self.price_factor_draws(usual, other, segment.factor_normals)
+            there, point_there = segment.conversion(factors), segment.point(factor)
+            conversion = there - now
+            revenue = there * factors - now
+            changes.append(
+                BandChange(
+                    band=other,
+                    enquiries=len(segment.ratio),
+                    price_factor=factor,
+                    conversion_now=point_now,
+                    conversion_there=point_there,
+                    conversion_change=point_there - point_now,
+                    conversion_change_low=float(np.quantile(conversion, 0.025)),
+                    conversion_change_high=float(np.quantile(conversion, 0.975)),
+                    revenue_change=point_there * factor - point_now,
+                    revenue_change_low=float(np.quantile(revenue, 0.025)),
+                    revenue_change_high=float(np.quantile(revenue, 0.975)),
+                )
+            )
+        return changes
+
+
+@dataclass(frozen=True)
+class DesignedRows:
+    """Usable enquiries (`_usable`) and their design matrix under one response, row for row."""
+
+    rows: pd.DataFrame
+    design: np.ndarray
+
+    def take(self, index: pd.Index) -> DesignedRows:
+        """Those of `index` (labels of the enquiries these came from) that are usable."""
+        positions = self.rows.index.get_indexer(index)
+        positions = positions[positions >= 0]
+        return DesignedRows(self.rows.iloc[positions], self.design[positions])
+
+
+@dataclass(frozen=True)
+class RepricedRows:
+    """One segment month's usual-band enquiries, prepared once for every price they are
+    re-priced at: all that moves with the price is the price-fit spline, so the rest of each
+    draw's logit (and of the point estimate's) is computed here once, for every band."""
+
+    response: PriceResponse
+    ratio: np.ndarray  # (rows,) budget / price now
+    splines_now: np.ndarray  # (rows, spline columns) the price-fit spline of `ratio`
+    unpriced: np.ndarray  # (draws, rows) each draw's logit but its price effect
+    spline_coefficients: np.ndarray  # (draws, spline columns) each draw's
+    supplier_slopes: np.ndarray  # (draws, rows) each row's supplier's own extra price slope
+    point_unpriced: np.ndarray  # (rows,) the fitted logit but its price effect
+    point_spline_coefficients: np.ndarray  # (spline columns,)
+    point_supplier_slopes: np.ndarray  # (rows,)
+    factor_normals: np.ndarray  # (draws,) the standard normals of the price factor's draws
+
+    @classmethod
+    def of(cls, response: PriceResponse, designed: DesignedRows) -> RepricedRows:
+        """Prepare the rows with the response's draws, seeded so that every band and every
+        call draws the same coefficients, suppliers and price-factor noise."""
+        pipeline = response.pipeline
+        rows, design = designed.rows, designed.design
+        price = _price_columns(pipeline)
         rng = np.random.default_rng(RANDOM_STATE)
-        factors = self.price_factor_draws(usual, other, rng)
+        factor_normals = rng.standard_normal(COEFFICIENT_DRAWS)
         suppliers, row_supplier = np.unique(rows["supplier_id"].astype(str), return_inverse=True)
-        terms = self.supplier_terms.draws(list(suppliers), COEFFICIENT_DRAWS, rng)[
-            :, row_supplier, :
-        ]
-
-        def probabilities(price_factors: np.ndarray) -> np.ndarray:
-            logits, effect = self._logits(rows, price_factors)
-            logits = logits + terms[:, :, 0] + terms[:, :, 1] * effect
-            return (1.0 / (1.0 + np.exp(-logits))).mean(axis=1)
-
-        now, there = probabilities(np.ones(COEFFICIENT_DRAWS)), probabilities(factors)
-        point_now, point_there = self._point(rows, 1.0), self._point(rows, factor)
-        conversion = there - now
-        revenue = there * factors - now
-        return BandChange(
-            band=other,
-            enquiries=len(rows),
-            price_factor=factor,
-            conversion_now=point_now,
-            conversion_there=point_there,
-            conversion_change=point_there - point_now,
-            conversion_change_low=float(np.quantile(conversion, 0.025)),
-            conversion_change_high=float(np.quantile(conversion, 0.975)),
-            revenue_change=point_there * factor - point_now,
-            revenue_change_low=float(np.quantile(revenue, 0.025)),
-            revenue_change_high=float(np.quantile(revenue, 0.975)),
+        terms = response.supplier_terms.draws(list(suppliers), COEFFICIENT_DRAWS, rng)
+        terms = terms[:, row_supplier, :]
+        mean_terms = np.array([response.supplier_terms.mean(s) for s in suppliers])
+        mean_terms = mean_terms[row_supplier]
+        spline_coefficients = response.coefficient_draws[:, 1:][:, price]
+        coefficients = pipeline.named_steps["logistic"].coef_[0]
+        intercept = pipeline.named_steps["logistic"].intercept_[0]
+        # logit = unpriced + effect + slope_s * (effect - centre): the `- slope_s * centre`
+        # is folded into the unpriced part, the rest is effect * (1 + slope_s).
+        return cls(
+            response=response,
+            ratio=rows["budget_to_price_ratio"].to_numpy(dtype=float),
+            splines_now=design[:, price],
+            unpriced=(
+                response.coefficient_draws[:, :1]
+                + response.coefficient_draws[:, 1:] @ design.T
+                - spline_coefficients @ design[:, price].T
+                + terms[:, :, 0]
+                - terms[:, :, 1] * response.price_centre
+            ),
+            spline_coefficients=spline_coefficients,
+            supplier_slopes=terms[:, :, 1],
+            point_unpriced=(
+                intercept
+                + design @ coefficients
+                - design[:, price] @ coefficients[price]
+                + mean_terms[:, 0]
+                - mean_terms[:, 1] * response.price_centre
+            ),
+            point_spline_coefficients=coefficients[price],
+            point_supplier_slopes=mean_terms[:, 1],
+            factor_normals=factor_normals,
         )
+
+    def conversion(self, factors: np.ndarray) -> np.ndarray:
+        """(draws,) mean probability over the rows, each draw's prices x its `factors` entry."""
+        splines = self.response.price_splines(self.ratio[None, :] / factors[:, None])
+        return self._conversion(np.einsum("dk,dnk->dn", self.spline_coefficients, splines))
+
+    def conversion_now(self) -> np.ndarray:
+        """(draws,) mean probability over the rows at today's prices."""
+        return self._conversion(self.spline_coefficients @ self.splines_now.T)
+
+    def _conversion(self, effect: np.ndarray) -> np.ndarray:
+        logits = self.unpriced + effect * (1.0 + self.supplier_slopes)
+        return (1.0 / (1.0 + np.exp(-logits))).mean(axis=1)
+
+    def point(self, factor: float) -> float:
+        """The mean probability at the fitted coefficients and supplier means, prices x
+        `factor`."""
+        return self._point(self.response.price_splines(self.ratio / factor))
+
+    def point_now(self) -> float:
+        """`point` at today's prices."""
+        return self._point(self.splines_now)
+
+    def _point(self, splines: np.ndarray) -> float:
+        effect = splines @ self.point_spline_coefficients
+        logits = self.point_unpriced + effect * (1.0 + self.point_supplier_slopes)
+        return float((1.0 / (1.0 + np.exp(-logits))).mean())
 
 
 @dataclass(frozen=True)
@@ -246,12 +340,9 @@ def _price_columns(pipeline: Pipeline) -> slice:
     return pipeline.named_steps["preprocess"].output_indices_["price_fit"]
 
 
-def _pooled_logit(
-    pipeline: Pipeline, rows: pd.DataFrame, price_factor: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The fitted pooled logit and its price effect per row, each price x `price_factor`."""
-    shifted = rows.assign(budget_to_price_ratio=rows["budget_to_price_ratio"] / price_factor)
-    design = pipeline.named_steps["preprocess"].transform(shifted[list(INPUTS)])
+def _pooled_logit(pipeline: Pipeline, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted pooled logit and its price effect per row."""
+    design = pipeline.named_steps["preprocess"].transform(rows[list(INPUTS)])
     model = pipeline.named_steps["logistic"]
     price = _price_columns(pipeline)
     return (
@@ -324,7 +415,7 @@ def fit_price_response(settled: pd.DataFrame) -> PriceResponse | None:
     draws = np.random.default_rng(RANDOM_STATE).multivariate_normal(
         mean, covariance, size=COEFFICIENT_DRAWS, method="eigh"
     )
-    offset, effect = _pooled_logit(pipeline, rows, 1.0)
+    offset, effect = _pooled_logit(pipeline, rows)
     centre = float(effect.mean())
     terms = fit_supplier_terms(
         offset, effect - centre, labels.to_numpy(), rows["supplier_id"].to_numpy()

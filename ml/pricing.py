@@ -28,7 +28,13 @@ import psycopg
 from ml.demand.history import SEGMENT
 from ml.evaluation import as_of_date, settled_enquiries
 from ml.features import read_booking_features
-from ml.price_response import PRICE_BANDS, BandChange, PriceResponse, fit_price_responses
+from ml.price_response import (
+    PRICE_BANDS,
+    BandChange,
+    DesignedRows,
+    PriceResponse,
+    fit_price_responses,
+)
 from ml.tables import replace_table, sql_value
 from wedsync.conversion import conversion_rate, wilson_interval
 
@@ -138,19 +144,20 @@ def _neighbours(usual_band: str) -> tuple[str, ...]:
 
 
 def band_changes(
-    response: PriceResponse | None, rows: pd.DataFrame, usual_band: str | None
+    response: PriceResponse | None,
+    designed: DesignedRows | None,
+    rows: pd.DataFrame,
+    usual_band: str | None,
 ) -> list[BandChange]:
-    """What moving one band up or down would do to `rows` (the usual band's enquiries); empty
-    without a response, a usual band or enough enquiries."""
-    if response is None or usual_band not in response.band_prices:
+    """What moving one band up or down would do to `rows` (the usual band's enquiries, taken
+    from `designed`, the vendor type's designed enquiries); empty without a response, a usual
+    band or enough enquiries."""
+    if response is None or designed is None or usual_band not in response.band_prices:
         return []
     if len(rows) < MIN_REPRICED_ENQUIRIES:
         return []
-    return [
-        response.change(rows, usual_band, band)
-        for band in _neighbours(usual_band)
-        if band in response.band_prices
-    ]
+    neighbours = [band for band in _neighbours(usual_band) if band in response.band_prices]
+    return response.changes(designed.take(rows.index), usual_band, neighbours)
 
 
 def clearly_better(changes: list[BandChange]) -> BandChange | None:
@@ -182,6 +189,10 @@ def price_advice(
         key: group for key, group in enquiries.groupby([*SEGMENT, "price_band", "wedding_month"])
     }
     usual = usual_bands.set_index(SEGMENT)["usual_price_band"].to_dict()
+    designed = {
+        vendor_type: response.designed(enquiries[enquiries["vendor_type"] == vendor_type])
+        for vendor_type, response in responses.items()
+    }
     for month in upcoming.itertuples(index=False):
         key = (month.vendor_type, month.region, month.demand_level)
         bands = grouped.get(key, evidence.iloc[0:0]).sort_values(
@@ -192,7 +203,12 @@ def price_advice(
             (month.vendor_type, month.region, usual_band, pd.Timestamp(month.month).month),
             enquiries.iloc[0:0],
         )
-        changes = band_changes(responses.get(month.vendor_type), usual_rows, usual_band)
+        changes = band_changes(
+            responses.get(month.vendor_type),
+            designed.get(month.vendor_type),
+            usual_rows,
+            usual_band,
+        )
         recommended = clearly_better(changes)
         change, advice = _advice(recommended, usual_band, month.demand_level, bool(changes))
         rows.append(

@@ -23,6 +23,7 @@ from orchestration.defs.serving import definitions as serving_domain
 from orchestration.executor import default_executor
 from orchestration.freshness import freshness_checks, freshness_checks_sensor, with_freshness_policy
 from orchestration.jobs import analytics_job
+from orchestration.live_freshness import live_lag_sensor
 
 defs = (
     dg.Definitions.merge(
@@ -37,7 +38,12 @@ defs = (
         dg.Definitions(
             jobs=[analytics_job],
             asset_checks=freshness_checks,
-            sensors=[automation_sensor, freshness_checks_sensor, pipeline_alert_sensor],
+            sensors=[
+                automation_sensor,
+                freshness_checks_sensor,
+                live_lag_sensor,
+                pipeline_alert_sensor,
+            ],
             resources={"alerts": alerts_resource()},
             # Dagster's default, or Celery workers when the deployment says so.
             executor=default_executor(),

@@ -20,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from serving.core.breaker import WarehouseBreaker, first_line, means_unreachable
 from serving.security.tenancy import apply_tenancy
 from wedsync.warehouse import apply_schema, connect
+from wedsync.warehouse.schema import SCHEMA_LOCK_ID
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,6 @@ CONNECT_TIMEOUT_SECONDS = 2
 # waiting out a delay long after Postgres is back. It gives up at once instead (and says so
 # to the breaker); the breaker's recovery refills the pool the moment Postgres answers.
 RECONNECT_TIMEOUT_SECONDS = 1.0
-_SCHEMA_LOCK_ID = 7_411_002
 
 #: What "the warehouse is unreachable" looks like to a request (answered with 503).
 WAREHOUSE_DOWN: tuple[type[Exception], ...] = (psycopg.OperationalError, PoolTimeout)
@@ -97,7 +97,7 @@ def prepare_warehouse(database_url: str) -> bool:
     """
     try:
         with connect(database_url) as conn:
-            conn.execute("select pg_advisory_lock(%s)", (_SCHEMA_LOCK_ID,))
+            conn.execute("select pg_advisory_lock(%s)", (SCHEMA_LOCK_ID,))
             try:
                 apply_schema(conn)
                 apply_tenancy(conn)
@@ -107,7 +107,7 @@ def prepare_warehouse(database_url: str) -> bool:
                 conn.commit()
             finally:
                 conn.rollback()  # nothing left after the commit; a failure's aborted transaction
-                conn.execute("select pg_advisory_unlock(%s)", (_SCHEMA_LOCK_ID,))
+                conn.execute("select pg_advisory_unlock(%s)", (SCHEMA_LOCK_ID,))
     except psycopg.OperationalError as error:
         logger.warning("warehouse not reachable at start-up (%s); serving 503 until it is", error)
         return False

@@ -278,6 +278,15 @@ def raw_table_ddl(table: RawTable) -> sql.Composed:
     )
 
 
+#: Held by whoever changes the schema or privileges of a warehouse in use, for as long as the
+#: change: an API worker starting (`serving.core.db.prepare_warehouse`: `apply_schema` then the
+#: tenancy, one transaction) and a publish (`wedsync.warehouse.served`). Re-creating the
+#: version trigger locks `app.dataset_versions` until that commit, and the tenancy then grants
+#: on the served tables; a publish holding the served tables and bumping the version meanwhile
+#: deadlocked with it (a worker restarting during the nightly publish).
+SCHEMA_LOCK_ID = 7_411_002
+
+
 def apply_schema(conn: psycopg.Connection) -> None:
     """Create every schema and system-of-record table that is missing (idempotent)."""
     with conn.transaction():

@@ -23,6 +23,7 @@ import psycopg
 from psycopg import sql
 
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, bump_dataset_version
+from wedsync.warehouse.schema import SCHEMA_LOCK_ID
 
 SERVED_SCHEMA = "served"
 
@@ -84,8 +85,9 @@ SERVED_TABLES = (
 _BY_NAME = {table.name: table for table in SERVED_TABLES}
 
 # Two publishes at once would each delete only the rows they can see and both insert: doubled
-# rows. They take turns for the length of the transaction.
-_TAKE_TURNS = "select pg_advisory_xact_lock(hashtext('served.publish'))"
+# rows. They take turns for the length of the transaction, and with anyone changing the schema
+# (`SCHEMA_LOCK_ID`: an API worker starting), which deadlocked with a publish.
+_TAKE_TURNS = "select pg_advisory_xact_lock(hashtext('served.publish')), pg_advisory_xact_lock(%s)"
 _COLUMNS = """
 select a.attname, format_type(a.atttypid, a.atttypmod)
 from pg_attribute a
@@ -164,7 +166,7 @@ def publish_served(
     A table not built yet is left as it is: missing, or its previous publish.
     """
     with conn.transaction():
-        conn.execute(_TAKE_TURNS)
+        conn.execute(_TAKE_TURNS, (SCHEMA_LOCK_ID,))
         built = [
             table
             for table in tables

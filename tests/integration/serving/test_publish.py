@@ -7,13 +7,18 @@ it stops the publish (never `CASCADE`), naming the view, and the previous publis
 
 from __future__ import annotations
 
+import threading
+import time
+
 import psycopg
 import pytest
 
 from serving.core.config import api_database_url
+from serving.security.tenancy import apply_tenancy
 from tests.integration.serving.conftest import MARTS_DDL
-from wedsync.warehouse import connect
+from wedsync.warehouse import apply_schema, connect
 from wedsync.warehouse.dataset_versions import ANALYTICS_DATASET, read_dataset_version
+from wedsync.warehouse.schema import SCHEMA_LOCK_ID
 from wedsync.warehouse.served import ServedTableInUse, publish_build
 
 pytestmark = pytest.mark.integration
@@ -100,3 +105,50 @@ def test_the_api_role_reads_the_published_copy_only_in_its_scope(warehouse_url: 
         api.execute("select set_config('wedsync.supplier_id', 'sup_000002', true)")
         seen = api.execute("select distinct supplier_id from served.vendor_performance")
         assert seen.fetchall() == [("sup_000002",)]
+
+
+def _waiting_on_a_lock(conn: psycopg.Connection, pid: int) -> bool:
+    row = conn.execute(
+        "select wait_event_type = 'Lock' from pg_stat_activity where pid = %s", (pid,)
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def test_a_publish_while_an_api_worker_prepares_the_schema_waits_for_it_and_never_deadlocks(
+    warehouse_url: str,
+) -> None:
+    # What `serving.core.db.prepare_warehouse` does when a worker (re)starts: the schema, then
+    # the tenancy, in one transaction under the schema lock. A publish arriving in between
+    # held the served tables and the RLS procedure's lock, then waited for the version table
+    # the re-created trigger had locked, while the tenancy waited for the publish: deadlock.
+    with connect(warehouse_url) as setup:
+        setup.execute(MARTS_DDL)
+        setup.commit()
+    outcome: list[BaseException | tuple[list[str], int]] = []
+    with connect(warehouse_url) as worker, connect(warehouse_url) as publisher:
+        publisher_pid = publisher.info.backend_pid
+        worker.execute("select pg_advisory_lock(%s)", (SCHEMA_LOCK_ID,))
+        apply_schema(worker)  # its transaction stays open: the worker's connection is not
+        # autocommit, so the trigger's lock is held until the commit below.
+
+        def publish() -> None:
+            try:
+                outcome.append(publish_build(publisher))
+            except BaseException as error:  # reported by the assertion below
+                outcome.append(error)
+
+        thread = threading.Thread(target=publish)
+        thread.start()
+        with connect(warehouse_url) as observer:
+            for _ in range(200):
+                if _waiting_on_a_lock(observer, publisher_pid):
+                    break
+                time.sleep(0.05)
+            assert _waiting_on_a_lock(observer, publisher_pid), "the publish never waited"
+        apply_tenancy(worker)
+        worker.commit()
+        worker.execute("select pg_advisory_unlock(%s)", (SCHEMA_LOCK_ID,))
+        thread.join(timeout=60)
+    assert len(outcome) == 1 and isinstance(outcome[0], tuple), outcome
+    published, version = outcome[0]
+    assert sorted(published) == ["seasonal_bookings", "vendor_performance"] and version == 1

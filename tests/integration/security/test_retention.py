@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -27,25 +28,45 @@ from wedsync.warehouse.event_tables import create_event_partition, month_start
 
 pytestmark = pytest.mark.integration
 
-TODAY = dt.datetime.now(dt.UTC).date()
 RAW_EVENT_DAYS = 90
 LANDING_DAYS = 30
-CUTOFF = TODAY - dt.timedelta(days=RAW_EVENT_DAYS)
-#: A month wholly before the cutoff (dropped), the cutoff's own month (kept whole), today.
-EXPIRED = dt.datetime.combine(month_start(CUTOFF) - dt.timedelta(days=20), dt.time(12), dt.UTC)
-STRADDLING = dt.datetime.combine(CUTOFF, dt.time(12), dt.UTC)
-RECENT = dt.datetime.combine(TODAY, dt.time(0), dt.UTC)
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Today, and an event in a month wholly before the cutoff (dropped), in the cutoff's own
+    month (kept whole) and today. Taken when the test runs, not when it is collected: a
+    module-level today went stale in a suite run that crossed midnight into a new month."""
+
+    today: dt.date
+    expired: dt.datetime
+    straddling: dt.datetime
+    recent: dt.datetime
 
 
 @pytest.fixture
-def warehouse_url(partitioning: str) -> Iterator[str]:
+def moments() -> Moments:
+    today = dt.datetime.now(dt.UTC).date()
+    cutoff = today - dt.timedelta(days=RAW_EVENT_DAYS)
+    return Moments(
+        today=today,
+        expired=dt.datetime.combine(
+            month_start(cutoff) - dt.timedelta(days=20), dt.time(12), dt.UTC
+        ),
+        straddling=dt.datetime.combine(cutoff, dt.time(12), dt.UTC),
+        recent=dt.datetime.combine(today, dt.time(0), dt.UTC),
+    )
+
+
+@pytest.fixture
+def warehouse_url(partitioning: str, moments: Moments) -> Iterator[str]:
     """An event, its id and a dead letter in an expired month, the cutoff's month and today."""
     with throwaway_database("wedsync_retention") as url:
         with connect(url) as conn:
             apply_schema(conn)
-            for moment in (EXPIRED, STRADDLING):
+            for moment in (moments.expired, moments.straddling):
                 create_event_partition(conn, month_start(moment))
-            for moment in (EXPIRED, STRADDLING, RECENT):
+            for moment in (moments.expired, moments.straddling, moments.recent):
                 event_id = uuid.uuid4()
                 conn.execute(
                     "insert into raw.events (event_id, event_type, occurred_at, supplier_id, "
@@ -68,11 +89,11 @@ def warehouse_url(partitioning: str) -> Iterator[str]:
 
 
 def test_expired_events_dead_letters_and_export_folders_go_and_are_audited(
-    partitioning: str, warehouse_url: str, tmp_path: Path
+    partitioning: str, warehouse_url: str, moments: Moments, tmp_path: Path
 ) -> None:
     landing = tmp_path / "landing"
     for days in (400, 31, 29, 0):
-        folder = export_dir(landing, TODAY - dt.timedelta(days=days))
+        folder = export_dir(landing, moments.today - dt.timedelta(days=days))
         folder.mkdir(parents=True)
         (folder / "couples.csv").write_text("couple_id,email\ncpl_000001,ada@example.com\n")
     with connect(warehouse_url) as conn:
@@ -80,7 +101,8 @@ def test_expired_events_dead_letters_and_export_folders_go_and_are_audited(
             "select count(*) from pg_inherits where inhparent = 'raw.events'::regclass"
         ).fetchone()
         expired_partition = conn.execute(
-            "select tableoid::regclass::text from raw.events where occurred_at = %s", (EXPIRED,)
+            "select tableoid::regclass::text from raw.events where occurred_at = %s",
+            (moments.expired,),
         ).fetchone()
 
     result = dg.materialize(
@@ -108,14 +130,15 @@ def test_expired_events_dead_letters_and_export_folders_go_and_are_audited(
             ).fetchall()
         )
     # Only the month wholly before the cutoff went; the cutoff's month is kept whole.
-    assert [row[0] for row in occurred] == [STRADDLING, RECENT]
+    assert [row[0] for row in occurred] == [moments.straddling, moments.recent]
     assert partitions_before is not None and partitions_after is not None
     assert partitions_after[0] == partitions_before[0] - 1
     assert kept_ids == kept_letters == (2,)
-    assert export_dates(landing) == [TODAY - dt.timedelta(days=d) for d in (29, 0)]
+    assert export_dates(landing) == [moments.today - dt.timedelta(days=d) for d in (29, 0)]
     suffix = "%Y_%m" if partitioning == "pg_partman" else "%Y%m"
-    assert expired_partition == (f"raw.events_p{EXPIRED:{suffix}}",)
-    assert audit["retention.raw_events"]["partitions_dropped"] == [f"events_p{EXPIRED:{suffix}}"]
+    dropped = f"events_p{moments.expired:{suffix}}"
+    assert expired_partition == (f"raw.{dropped}",)
+    assert audit["retention.raw_events"]["partitions_dropped"] == [dropped]
     assert audit["retention.raw_events"]["managed_by"] == partitioning
     assert audit["retention.raw_events"]["dead_letters_deleted"] == 1
     assert audit["retention.landing_exports"]["export_dates_deleted"] == 2

@@ -23,11 +23,18 @@ from wedsync.warehouse.partman import partman_manages_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
-TODAY = dt.datetime.now(dt.UTC).date()
 #: A month long before any made ahead: its partition is made when its first event arrives.
 LATE = dt.datetime(2023, 2, 14, 9, 30, tzinfo=dt.UTC)
 #: As early as the contract takes an event (24 h ahead): a month made ahead at the month's end.
-EARLY = dt.datetime.now(dt.UTC) + dt.timedelta(hours=23)
+EARLY = dt.timedelta(hours=23)
+
+
+def today() -> dt.date:
+    """Today when the test runs (a module-level one went stale in a suite run that crossed
+    midnight into a new month)."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 #: A month's partition as the hand-written path names it (pg_partman's is `events_p2026_11`).
 HAND_WRITTEN_NAME = re.compile(r"events_p[0-9]{6}")
 
@@ -74,7 +81,7 @@ def test_pg_partman_makes_the_coming_months_ahead(monkeypatch: pytest.MonkeyPatc
         ).fetchone()
         names = children(conn)
     assert config == (True, MONTHS_AHEAD, True, False)
-    month = TODAY.replace(day=1)
+    month = today().replace(day=1)
     for _ in range(MONTHS_AHEAD + 1):
         assert f"events_p{month:%Y_%m}" in names
         month = next_month(month)
@@ -93,14 +100,15 @@ def test_without_pg_partman_the_months_are_hand_written_and_the_log_says_so(
         extension = conn.execute("select 1 from pg_extension where extname = 'pg_partman'")
         assert extension.fetchone() is None
         assert not partman_manages_events(conn)
-    assert f"events_p{TODAY:%Y%m}" in names and "events_default" not in names
+    assert f"events_p{today():%Y%m}" in names and "events_default" not in names
     assert "not pg_partman: WEDSYNC_PG_PARTMAN=off" in caplog.text
 
 
 async def test_each_event_is_stored_once_in_its_own_month(
     partitioning: str, database_url: str
 ) -> None:
-    events: list[object] = [event(LATE), event(EARLY), event(dt.datetime.now(dt.UTC))]
+    now = dt.datetime.now(dt.UTC)
+    events: list[object] = [event(LATE), event(now + EARLY), event(now)]
     assert await ingest(database_url, events) == (3, 0)
     assert await ingest(database_url, events) == (0, 3)  # a replay stores nothing twice
     with connect(database_url) as conn:
@@ -160,5 +168,5 @@ def test_a_warehouse_with_hand_written_months_is_taken_over_by_pg_partman(
         stored = conn.execute("select tableoid::regclass::text from raw.events").fetchall()
         assert partman_manages_events(conn)
     assert stored == [("raw.events_p2023_02",)]
-    assert f"events_p{TODAY:%Y_%m}" in names
+    assert f"events_p{today():%Y_%m}" in names
     assert not [name for name in names if HAND_WRITTEN_NAME.fullmatch(name)]

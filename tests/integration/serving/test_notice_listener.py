@@ -32,7 +32,8 @@ def test_a_cut_listener_asked_to_reconnect_is_live_again_before_its_retry_is_due
             await conn.execute(
                 # The listener's last statement is its read of the versions after LISTEN.
                 "select pg_terminate_backend(pid) from pg_stat_activity"
-                " where query = 'select dataset, version from app.dataset_versions'",
+                " where query = 'select dataset, version from app.dataset_versions'"
+                " and datname = current_database() and pid <> pg_backend_pid()",
             )
         for _ in range(200):
             if not versions.live:

@@ -154,9 +154,15 @@ class RateDecision:
 
     def raw_headers(self) -> tuple[tuple[bytes, bytes], ...]:
         """`headers()` of an admitted request as ASGI sends them, for the hot path, which sends
-        only those (the names encoded once: building and encoding a dict per request cost more
-        than the rest of the decision)."""
-        return tuple(zip(_RAW_RATE_HEADERS, (b"%d" % v for v in self._values()), strict=True))
+        only those (the names encoded once, the tuple written out: building and encoding a dict
+        per request cost more than the rest of the decision, and a zip over a generator 3x
+        what this costs)."""
+        limit, remaining, reset = _RAW_RATE_HEADERS
+        return (
+            (limit, b"%d" % self.limit),
+            (remaining, b"%d" % self.remaining),
+            (reset, b"%d" % self.reset_seconds),
+        )
 
 
 def _decision(allowed: bool, limit: int, count: int, reset_ms: float) -> RateDecision:

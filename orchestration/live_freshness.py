@@ -19,6 +19,7 @@ import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from orchestration.defs.events.assets import EVENT_MODEL_KEYS
+from orchestration.defs.events.sensors import newest_event
 from orchestration.resources import WarehouseResource
 
 LIVE_WINDOW = dt.timedelta(minutes=2)
@@ -40,13 +41,6 @@ def unreflected_for(
     if newest_event is None or (rebuild_started is not None and rebuild_started >= newest_event):
         return dt.timedelta(0)
     return max(now - newest_event, dt.timedelta(0))
-
-
-def newest_event(warehouse: WarehouseResource) -> dt.datetime | None:
-    """When the newest event landed in `raw.events` (its `received_at` index answers)."""
-    with warehouse.connection() as conn:
-        row = conn.execute("select max(received_at) from raw.events").fetchone()
-    return None if row is None else row[0]
 
 
 def rebuild_started(instance: dg.DagsterInstance, key: dg.AssetKey) -> dt.datetime | None:

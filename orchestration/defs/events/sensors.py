@@ -10,6 +10,8 @@ version) started a process of its own and imported the code location again, ever
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 
 from orchestration.alerts import WILL_RETRY_TAG
@@ -35,6 +37,14 @@ event_models_job = dg.define_asset_job(
         "the API cache version."
     ),
 )
+
+
+def newest_event(warehouse: WarehouseResource) -> dt.datetime | None:
+    """When the newest event landed in `raw.events` (None before the first). Served by the
+    per-partition index on `received_at`: cheap however many events there are."""
+    with warehouse.connection() as conn:
+        row = conn.execute("select max(received_at) from raw.events").fetchone()
+    return None if row is None else row[0]
 
 
 #: The tag the run-retry daemon sets on the retry it launches (naming the failed run).
@@ -78,10 +88,7 @@ def new_events_sensor(
     context: dg.SensorEvaluationContext, warehouse: WarehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
     """Compare the newest `received_at` with the cursor; request a run when it moved."""
-    with warehouse.connection() as conn:
-        # Served by the per-partition index on received_at: cheap however many events there are.
-        row = conn.execute("select max(received_at) from raw.events").fetchone()
-    newest = row[0] if row else None
+    newest = newest_event(warehouse)
     if newest is None or newest.isoformat() == context.cursor:
         return dg.SkipReason("no new events since the last run")
     if events_run_unfinished(context.instance):

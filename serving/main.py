@@ -50,6 +50,7 @@ from serving.limits.ratelimit import RateLimiter
 from serving.limits.usage import UsageRecorder
 from serving.limits.wedding_day import WeddingDayPriority
 from serving.live.counters import LiveCounters
+from serving.live.heap import startup_frozen
 from serving.security.keys import KeyRing
 from serving.security.revocations import KeyRevocations
 from serving.security.tokens import TokenSigner, load_secret
@@ -161,7 +162,8 @@ def create_app(settings: Settings | None = None, config: ServingConfig | None = 
             asyncio.create_task(state.connections.run(), name="ws-connection-beats"),
         ]
         try:
-            yield
+            with startup_frozen():
+                yield
         finally:
             current.clear()
             await stop_background(background)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from serving.live.heap import ConnectionHeap
+import pytest
+
+from serving.live.heap import ConnectionHeap, startup_frozen
 
 
 class RecordingCollector:
@@ -59,3 +61,11 @@ def test_a_quarter_closed_is_collected_once_then_frozen_again() -> None:
     assert collector.calls == ["freeze", "unfreeze", "collect", "freeze"]
     heap.tick(750)  # the closed count starts again
     assert collector.calls == ["freeze", "unfreeze", "collect", "freeze"]
+
+
+def test_startup_objects_are_frozen_while_serving_and_handed_back_even_on_error() -> None:
+    collector = RecordingCollector()
+    with pytest.raises(RuntimeError), startup_frozen(collector):
+        assert collector.calls == ["freeze"]
+        raise RuntimeError("the worker stops")
+    assert collector.calls == ["freeze", "unfreeze"]

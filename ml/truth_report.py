@@ -51,6 +51,9 @@ ORACLE_AUC_TOLERANCE = 0.02
 #: Outcome draws for the ECE a perfectly calibrated model shows at the window's n.
 ECE_NOISE_DRAWS = 200
 ECE_NOISE_SEED = 12
+#: Outcome draws for how often a perfect model meets each pipeline target at the band's n.
+PIPELINE_NOISE_DRAWS = 2000
+PIPELINE_NOISE_SEED = 13
 
 
 def pipeline_against_truth(conn: psycopg.Connection, truth_dir: Path) -> pd.DataFrame | None:
@@ -99,11 +102,30 @@ def pipeline_against_truth(conn: psycopg.Connection, truth_dir: Path) -> pd.Data
                 "oracle_bookings": float(band["oracle"].sum()),
                 "gap_per_enquiry": (expected - real) / len(band) if len(band) else np.nan,
                 "ratio": expected / real if real else np.nan,
+                "perfect_meets": perfect_model_meets(band["oracle"].to_numpy(), name == "all"),
             }
         )
     report = pd.DataFrame(rows)
     report.attrs["without_truth"] = len(scores) - len(joined)
     return report
+
+
+def meets_pipeline_target(expected: float, real: np.ndarray, n: int, whole: bool) -> np.ndarray:
+    """Whether `expected` bookings meet the target against each count in `real`: the whole
+    pipeline's ratio within ±10%, a band's gap within ±0.03 per enquiry."""
+    if whole:
+        return (real > 0) & (np.abs(expected / np.maximum(real, 1) - 1) <= PIPELINE_TOLERANCE)
+    return np.abs(expected - real) / max(n, 1) <= BAND_TOLERANCE
+
+
+def perfect_model_meets(probability: np.ndarray, whole: bool) -> float:
+    """The share of outcome draws in which these probabilities, were they exactly right, meet
+    the pipeline target (`meets_pipeline_target`): its noise floor at this n. Real bookings
+    are one draw, so a band of 145 enquiries at p ≈ 0.3 misses ±0.03 about a third of the
+    time whatever the model; a miss where this share is low says nothing against it."""
+    rng = np.random.default_rng(PIPELINE_NOISE_SEED)
+    booked = (rng.random((PIPELINE_NOISE_DRAWS, len(probability))) < probability).sum(axis=1)
+    return float(meets_pipeline_target(probability.sum(), booked, len(probability), whole).mean())
 
 
 def range_coverage(conn: psycopg.Connection, truth_dir: Path) -> tuple[int, int] | None:
@@ -201,16 +223,20 @@ def render_pipeline(report: pd.DataFrame) -> list[str]:
         f"  {'age band':<9} {'n':>6} {'expected':>9} {'oracle':>7} {'real':>6} {'gap/enq':>8}"
     )
     for row in report.itertuples(index=False):
-        if row.age_band == "all":
-            ok = row.real_bookings > 0 and abs(row.ratio - 1) <= PIPELINE_TOLERANCE
+        whole = row.age_band == "all"
+        ok = bool(
+            meets_pipeline_target(
+                row.expected_bookings, np.array([row.real_bookings]), row.open_enquiries, whole
+            )[0]
+        )
+        if whole:
             target = f"ratio {row.ratio:.3f}, target ±{PIPELINE_TOLERANCE:.0%}: {_verdict(ok)}"
         else:
-            ok = abs(row.gap_per_enquiry) <= BAND_TOLERANCE
             target = f"target ±{BAND_TOLERANCE}: {_verdict(ok)}"
         lines.append(
             f"  {row.age_band:<9} {row.open_enquiries:>6,} {row.expected_bookings:>9.1f} "
             f"{row.oracle_bookings:>7.1f} {row.real_bookings:>6,} {row.gap_per_enquiry:>+8.3f}  "
-            f"{target}"
+            f"{target}; a perfect model meets it in {row.perfect_meets:.0%} of outcome draws"
         )
     return lines
 

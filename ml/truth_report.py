@@ -121,7 +121,7 @@ def meets_pipeline_target(expected: float, real: np.ndarray, n: int, whole: bool
 def perfect_model_meets(probability: np.ndarray, whole: bool) -> float:
     """The share of outcome draws in which these probabilities, were they exactly right, meet
     the pipeline target (`meets_pipeline_target`): its noise floor at this n. Real bookings
-    are one draw, so a band of 145 enquiries at p ≈ 0.3 misses ±0.03 about a third of the
+    are one draw, so a band of 145 enquiries at p ≈ 0.3 misses ±0.03 about two times in five
     time whatever the model; a miss where this share is low says nothing against it."""
     rng = np.random.default_rng(PIPELINE_NOISE_SEED)
     booked = (rng.random((PIPELINE_NOISE_DRAWS, len(probability))) < probability).sum(axis=1)

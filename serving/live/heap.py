@@ -19,7 +19,7 @@ CPython's own rule would have, instead of one every 20 s. A process holding fewe
 The worker's own startup objects (routes, schemas, the imported libraries: about 318,000) are
 frozen the same way while it serves (`startup_frozen`). Left in the oldest generation, each full
 pass walked them for 195-251 ms of CPU, and under ingest load one came every ~10 s: a cached
-read arriving then waited ~200 ms, the slowest read of every Redis-kill fault run. They live as
+read arriving then waited ~200 ms (the Redis-kill fault runs' slowest reads). They live as
 long as the worker, so nothing is held back from the collector that it could have freed.
 """
 
